@@ -1,0 +1,242 @@
+//! Problems found in a manifest, each tied to a check id and, where there is one, a place in the
+//! file. Rendered with miette so every problem reads `file:line:column` with the line and a caret.
+
+use std::fmt;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+
+use crate::spanned::Source;
+
+/// A byte range in a [`Source`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub offset: usize,
+    pub len: usize,
+}
+
+impl Span {
+    pub fn new(offset: usize, len: usize) -> Self {
+        Self { offset, len }
+    }
+}
+
+/// `Error` fails the check it belongs to; `Warning` only warns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// One problem in a manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The catalog id of the check this problem fails or warns.
+    pub check: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// What to change.
+    pub help: Option<String>,
+    pub span: Option<Span>,
+}
+
+impl Diagnostic {
+    pub fn error(check: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            check,
+            severity: Severity::Error,
+            message: message.into(),
+            help: None,
+            span: None,
+        }
+    }
+
+    pub fn warning(check: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(check, message)
+        }
+    }
+
+    pub fn at(mut self, span: impl Into<Option<Span>>) -> Self {
+        self.span = span.into();
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// The problems found in one source, in the order of the text (then by check id), so that the
+/// same manifest always reads the same way.
+#[derive(Debug, Clone)]
+pub struct Diagnostics {
+    pub source: Source,
+    pub items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn new(source: Source, mut items: Vec<Diagnostic>) -> Self {
+        items.sort_by(|a, b| {
+            let position = |d: &Diagnostic| d.span.map_or(usize::MAX, |s| s.offset);
+            position(a)
+                .cmp(&position(b))
+                .then_with(|| a.check.cmp(b.check))
+                .then_with(|| a.message.cmp(&b.message))
+        });
+        Self { source, items }
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// `file:line:column` of a diagnostic, or just the file name when it has no span.
+    pub fn location(&self, diagnostic: &Diagnostic) -> String {
+        match diagnostic.span {
+            Some(span) => {
+                let (line, column) = self.source.line_column(span.offset);
+                format!("{}:{line}:{column}", self.source.name)
+            }
+            None => self.source.name.clone(),
+        }
+    }
+
+    /// Renders every diagnostic: a `file:line:column` headline, then the line with a caret and
+    /// what to change.
+    pub fn render(&self, color: bool) -> String {
+        let theme = if color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+        let mut out = String::new();
+        for diagnostic in &self.items {
+            let kind = match diagnostic.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            out.push_str(&format!(
+                "{}: {kind}[{}]: {}\n",
+                self.location(diagnostic),
+                diagnostic.check,
+                diagnostic.message
+            ));
+            let report = Rendered {
+                diagnostic,
+                source: NamedSource::new(&self.source.name, self.source.text.clone()),
+            };
+            let mut rendered = String::new();
+            if handler.render_report(&mut rendered, &report).is_ok() {
+                out.push_str(&rendered);
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+struct Rendered<'a> {
+    diagnostic: &'a Diagnostic,
+    source: NamedSource<String>,
+}
+
+impl fmt::Debug for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rendered")
+            .field("diagnostic", self.diagnostic)
+            .finish()
+    }
+}
+
+impl fmt::Display for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for Rendered<'_> {}
+
+impl miette::Diagnostic for Rendered<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|help| Box::new(help) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.diagnostic
+            .span
+            .map(|_| &self.source as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.diagnostic.span?;
+        let label = LabeledSpan::new_with_span(
+            Some("here".into()),
+            SourceSpan::new(span.offset.into(), span.len),
+        );
+        Some(Box::new(std::iter::once(label)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_file_line_column_and_help() {
+        let source = Source::new("addon-manifest.json", "{\n  \"id\": \"\"\n}\n");
+        let diagnostics = Diagnostics::new(
+            source,
+            vec![
+                Diagnostic::error("manifest.id", "`id` is blank")
+                    .at(Span::new(10, 2))
+                    .help("set `id` to your add-on's slug"),
+            ],
+        );
+        let text = diagnostics.render(false);
+        assert!(
+            text.starts_with("addon-manifest.json:2:9: error[manifest.id]: `id` is blank\n"),
+            "{text}"
+        );
+        assert!(text.contains("set `id` to your add-on's slug"), "{text}");
+        assert!(text.contains("\"id\": \"\""), "{text}");
+    }
+
+    #[test]
+    fn orders_by_position_then_id() {
+        let source = Source::new("m.json", "{}");
+        let diagnostics = Diagnostics::new(
+            source,
+            vec![
+                Diagnostic::warning("manifest.urls", "b"),
+                Diagnostic::error("manifest.id", "a").at(Span::new(1, 1)),
+                Diagnostic::error("manifest.credentials", "c"),
+            ],
+        );
+        let order: Vec<_> = diagnostics.items.iter().map(|d| d.check).collect();
+        assert_eq!(
+            order,
+            ["manifest.id", "manifest.credentials", "manifest.urls"]
+        );
+    }
+}

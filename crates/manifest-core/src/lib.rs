@@ -1,0 +1,27 @@
+//! The platform-neutral heart of addon-conformance.
+//!
+//! * [`model`]: what a manifest says, whatever platform wrote it.
+//! * [`dialect`]: the [`Dialect`] trait through which a platform answers the engine's questions.
+//! * [`http`]: requests and responses as plain data, so dialects build them without a client.
+//! * [`catalog`]: every check with its id, level, platforms, source and explanation.
+//! * [`report`]: the results; their serde form is the JSON report (`addon-conform/report/v1`).
+//! * [`diagnostics`] and [`spanned`]: manifest problems that point at `file:line:column`.
+
+pub mod catalog;
+pub mod diagnostics;
+pub mod dialect;
+pub mod exit;
+pub mod http;
+pub mod model;
+pub mod report;
+pub mod secret;
+pub mod spanned;
+pub mod token;
+
+pub use catalog::{CheckDef, CheckId, Level, RuleSource};
+pub use diagnostics::{Diagnostic, Diagnostics, Severity, Span};
+pub use dialect::{Ctx, Dialect, Expectations, ProvisionInput, ProvisionReply, Resource, SsoLogin};
+pub use model::{Credentials, Endpoints, Environment, Manifest, Plan, Platform, SsoTransport};
+pub use report::{CheckResult, Exchange, Report, Status};
+pub use secret::Secret;
+pub use spanned::{JsonDocument, Source};

@@ -1,0 +1,239 @@
+//! The result of a run. The serde form of [`Report`] is the JSON report, schema
+//! `addon-conform/report/v1`: fields may be added, never renamed or removed.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{self, Level};
+use crate::exit;
+use crate::model::{Environment, Platform};
+
+pub const SCHEMA: &str = "addon-conform/report/v1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    /// A `should` rule was broken.
+    Warn,
+    /// Not applicable to this run; the message says why.
+    Skip,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Warn => "warn",
+            Status::Skip => "skip",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Self {
+            name: "addon-conform".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub passed: usize,
+    pub failed: usize,
+    pub warned: usize,
+    pub skipped: usize,
+}
+
+/// The request half of an [`Exchange`], secrets already redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestRecord {
+    pub method: String,
+    pub url: String,
+    pub headers: BTreeMap<String, String>,
+    pub body: String,
+}
+
+/// The response half of an [`Exchange`], secrets already redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseRecord {
+    pub status: u16,
+    pub headers: BTreeMap<String, String>,
+    pub body: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+}
+
+/// One request and what came of it: the evidence behind a check's verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exchange {
+    pub request: RequestRecord,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<ResponseRecord>,
+    /// Why no response came (timeout, refused connection, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub duration_ms: u64,
+    /// The same request as a curl command, secrets redacted.
+    pub curl: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub id: String,
+    pub status: Status,
+    pub level: Level,
+    pub message: String,
+    pub duration_ms: u64,
+    pub exchanges: Vec<Exchange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema: String,
+    pub tool: Tool,
+    pub platform: Platform,
+    pub environment: Environment,
+    pub target: String,
+    pub seed: u64,
+    pub duration_ms: u64,
+    pub summary: Summary,
+    /// Set when the provider could not be reached at all (exit code 3).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unreachable: bool,
+    /// Set when the run was interrupted (Ctrl-C) and cleaned up early.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
+    pub checks: Vec<CheckResult>,
+}
+
+impl Report {
+    pub fn new(platform: Platform, environment: Environment, target: String, seed: u64) -> Self {
+        Self {
+            schema: SCHEMA.into(),
+            tool: Tool::default(),
+            platform,
+            environment,
+            target,
+            seed,
+            duration_ms: 0,
+            summary: Summary::default(),
+            unreachable: false,
+            interrupted: false,
+            checks: Vec::new(),
+        }
+    }
+
+    /// Recounts the summary and puts the checks in catalog order.
+    pub fn finish(&mut self) {
+        let position = |id: &str| {
+            catalog::CATALOG
+                .iter()
+                .position(|check| check.id == id)
+                .unwrap_or(usize::MAX)
+        };
+        self.checks.sort_by_key(|check| position(&check.id));
+        let mut summary = Summary::default();
+        for check in &self.checks {
+            match check.status {
+                Status::Pass => summary.passed += 1,
+                Status::Fail => summary.failed += 1,
+                Status::Warn => summary.warned += 1,
+                Status::Skip => summary.skipped += 1,
+            }
+        }
+        self.summary = summary;
+    }
+
+    pub fn check(&self, id: &str) -> Option<&CheckResult> {
+        self.checks.iter().find(|check| check.id == id)
+    }
+
+    /// The process exit code this report calls for.
+    pub fn exit_code(&self) -> i32 {
+        if self.unreachable {
+            exit::UNREACHABLE
+        } else if self.summary.failed > 0 || self.interrupted {
+            exit::FAILED
+        } else {
+            exit::PASSED
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(id: &str, status: Status) -> CheckResult {
+        CheckResult {
+            id: id.into(),
+            status,
+            level: Level::Must,
+            message: String::new(),
+            duration_ms: 0,
+            exchanges: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn finish_orders_by_catalog_and_counts() {
+        let mut report = Report::new(Platform::Heroku, Environment::Test, "http://x".into(), 1);
+        report.checks = vec![
+            result("deprovision.status", Status::Pass),
+            result("manifest.parse", Status::Pass),
+            result("provision.auth", Status::Fail),
+            result("sso.login", Status::Skip),
+            result("provision.config.complete", Status::Warn),
+        ];
+        report.finish();
+        let ids: Vec<_> = report.checks.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "manifest.parse",
+                "provision.config.complete",
+                "provision.auth",
+                "deprovision.status",
+                "sso.login"
+            ]
+        );
+        assert_eq!(
+            report.summary,
+            Summary {
+                passed: 2,
+                failed: 1,
+                warned: 1,
+                skipped: 1
+            }
+        );
+        assert_eq!(report.exit_code(), exit::FAILED);
+    }
+
+    #[test]
+    fn serialises_to_schema_v1() {
+        let report = Report::new(
+            Platform::Scalingo,
+            Environment::Production,
+            "https://x".into(),
+            42,
+        );
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["schema"], "addon-conform/report/v1");
+        assert_eq!(json["platform"], "scalingo");
+        assert_eq!(json["environment"], "production");
+        assert!(json.get("unreachable").is_none());
+    }
+}
