@@ -1,12 +1,44 @@
 //! The conformance engine: runs every applicable check of the catalog against a provider,
 //! through any [`Dialect`], over real HTTP.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use http_runner::{run_suite, RunOptions};
+//! # let dialect: &dyn manifest_core::Dialect = todo_dialect();
+//! # fn todo_dialect() -> &'static dyn manifest_core::Dialect { unimplemented!() }
+//! let source = manifest_core::Source::new("addon-manifest.json", std::fs::read_to_string("addon-manifest.json")?);
+//! let manifest = dialect.load_manifest(source)?;
+//! let report = run_suite(dialect, manifest, RunOptions { seed: 42, ..RunOptions::default() }, std::future::pending()).await?;
+//! assert_eq!(report.summary.failed, 0);
+//! # Ok(()) }
+//! ```
+
+mod book;
+mod callback;
+mod client;
+mod config;
+mod evidence;
+mod inputs;
+mod suite;
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use manifest_core::{Dialect, Environment, Manifest, Report};
+use manifest_core::diagnostics::Severity;
+use manifest_core::report::Status;
+use manifest_core::{Ctx, Dialect, Environment, Manifest, Report};
 use url::Url;
+
+pub use book::glob_matches;
+pub use client::BODY_CAP;
+pub use evidence::Redactor;
+
+use book::{CheckBook, Selection};
+use client::Transport;
+use inputs::InputGenerator;
+use suite::Suite;
 
 /// How a run is shaped: everything the `test` command's flags decide.
 #[derive(Debug, Clone, Default)]
@@ -28,7 +60,7 @@ pub struct RunOptions {
     pub timeout: Option<Duration>,
     /// The seed of every generated input; the same seed replays the same run.
     pub seed: u64,
-    /// How many times the generated part repeats.
+    /// How many times the generated part repeats (at least once).
     pub cases: u32,
     /// Run the checks that need a resource against this id instead of provisioning one.
     pub resource: Option<String>,
@@ -45,9 +77,15 @@ pub enum RunError {
     NoEndpoint(Environment),
     #[error("could not start the HTTP client: {0}")]
     Client(String),
-    #[error("could not start the callback listener: {0}")]
-    Callback(#[from] std::io::Error),
+    #[error("could not start the callback listener on loopback: {0}")]
+    Callback(std::io::Error),
 }
+
+/// How long an asynchronous provision may take to report back, unless `--timeout` says.
+const ASYNC_PROVISION_WAIT: Duration = Duration::from_secs(60);
+
+/// How long cleanup may take after the run was interrupted.
+const CLEANUP_AFTER_INTERRUPT: Duration = Duration::from_secs(30);
 
 /// Runs the whole suite and returns its report. Everything the run provisions is deprovisioned
 /// before this returns, also when `interrupt` completes first (Ctrl-C): then the report is marked
@@ -58,6 +96,143 @@ pub async fn run_suite(
     options: RunOptions,
     interrupt: impl Future<Output = ()> + Send,
 ) -> Result<Report, RunError> {
-    let _ = (dialect, manifest, options, interrupt);
-    Err(RunError::Client("the engine is being written".into()))
+    let started = Instant::now();
+    let expectations = dialect.expectations();
+    let mut endpoints = manifest
+        .endpoints(options.environment)
+        .cloned()
+        .or_else(|| {
+            options
+                .base_url
+                .clone()
+                .map(|base_url| manifest_core::Endpoints {
+                    base_url,
+                    sso_url: None,
+                    sso_transport: manifest_core::SsoTransport::Post,
+                })
+        })
+        .ok_or(RunError::NoEndpoint(options.environment))?;
+    if let Some(base_url) = &options.base_url {
+        endpoints.base_url = base_url.clone();
+    }
+    if let Some(sso_url) = &options.sso_url {
+        endpoints.sso_url = Some(sso_url.clone());
+    }
+    let timeout = options.timeout.unwrap_or(expectations.deadline_must);
+    let transport = Transport::new(&endpoints.base_url, timeout).map_err(RunError::Client)?;
+    let mut report = Report::new(
+        dialect.platform(),
+        options.environment,
+        endpoints.base_url.to_string(),
+        options.seed,
+    );
+    let manifest = Arc::new(manifest);
+    let callbacks = callback::CallbackServer::start()
+        .await
+        .map_err(RunError::Callback)?;
+    let ctx = Ctx {
+        credentials: manifest.credentials.clone(),
+        manifest: manifest.clone(),
+        environment: options.environment,
+        endpoints,
+        callback_base: callbacks.base().clone(),
+    };
+    let region = manifest
+        .regions
+        .iter()
+        .find(|region| region.as_str() != "*")
+        .cloned()
+        .unwrap_or_else(|| expectations.default_region.to_string());
+    let plan = options
+        .plan
+        .clone()
+        .or_else(|| manifest.plans.first().map(|plan| plan.name.clone()))
+        .unwrap_or_else(|| expectations.default_plan.to_string());
+    let plan_change_to = options
+        .plan_change_to
+        .clone()
+        .or_else(|| {
+            manifest
+                .plans
+                .iter()
+                .map(|p| p.name.clone())
+                .find(|name| *name != plan)
+        })
+        .unwrap_or_else(|| expectations.default_plan_change_to.to_string());
+
+    let mut book = CheckBook::new(
+        dialect.platform(),
+        Selection {
+            only: options.only.clone(),
+            skip: options.skip.clone(),
+        },
+    );
+    record_manifest_checks(dialect, &manifest, &mut book);
+
+    let mut suite = Suite {
+        dialect,
+        ctx,
+        redactor: Redactor::new(manifest.secrets()),
+        transport,
+        book,
+        inputs: InputGenerator::new(options.seed, options.options.clone(), region),
+        live: Arc::new(Mutex::new(Vec::new())),
+        callbacks,
+        async_wait: options.timeout.unwrap_or(ASYNC_PROVISION_WAIT),
+        plan,
+        plan_change_to,
+        cases: options.cases,
+        given_resource: options.resource.clone(),
+        unreachable: false,
+    };
+    let interrupted = tokio::select! {
+        () = suite.run() => false,
+        () = interrupt => true,
+    };
+    let cleanup = suite::cleanup(dialect, &suite.ctx, &suite.transport, &suite.live);
+    report.leftovers = if interrupted {
+        tokio::time::timeout(CLEANUP_AFTER_INTERRUPT, cleanup)
+            .await
+            .unwrap_or_default()
+    } else {
+        cleanup.await
+    };
+    report.interrupted = interrupted;
+    report.unreachable = suite.unreachable;
+    let reason = if interrupted {
+        "not run: interrupted"
+    } else if suite.unreachable {
+        "not run: the provider could not be reached"
+    } else {
+        "not run: an earlier step it depends on failed"
+    };
+    report.checks = suite.book.into_results(|_| reason.to_string());
+    for check in &mut report.checks {
+        if check.status == Status::Skip && check.message.is_empty() {
+            check.message = reason.to_string();
+        }
+    }
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    report.finish();
+    Ok(report)
+}
+
+/// Turns the dialect's manifest findings into verdicts on the `manifest.*` checks.
+fn record_manifest_checks(dialect: &dyn Dialect, manifest: &Manifest, book: &mut CheckBook) {
+    let findings = manifest_core::Diagnostics::new(
+        manifest.document.source.clone(),
+        dialect.manifest_findings(manifest),
+    );
+    for finding in &findings.items {
+        let message = format!("{}: {}", findings.location(finding), finding.message);
+        match finding.severity {
+            Severity::Error => book.fail(finding.check, message),
+            Severity::Warning => book.warn(finding.check, message),
+        }
+    }
+    for check in manifest_core::catalog::for_platform(dialect.platform()) {
+        if check.area() == "manifest" {
+            book.pass(check.id);
+        }
+    }
 }

@@ -184,6 +184,17 @@ pub trait Dialect: Send + Sync + fmt::Debug {
 
     fn change_plan(&self, ctx: &Ctx, resource: &Resource, plan: &str) -> HttpRequest;
 
+    /// Config vars a successful plan change returned, in the order sent. By default the entries
+    /// of a `config` object in a JSON body; none when there is no such object.
+    fn plan_change_config(&self, response: &HttpResponse) -> Vec<(String, serde_json::Value)> {
+        response
+            .json()
+            .ok()
+            .and_then(|body| body.get("config").and_then(|c| c.as_object()).cloned())
+            .map(|config| config.into_iter().collect())
+            .unwrap_or_default()
+    }
+
     fn deprovision(&self, ctx: &Ctx, resource: &Resource) -> HttpRequest;
 
     /// The browser request of a login, or `None` when the manifest has no SSO.

@@ -117,6 +117,16 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
     pub checks: Vec<CheckResult>,
+    /// Resources the run provisioned and could not deprovision: the user must remove them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leftovers: Vec<Leftover>,
+}
+
+/// A resource left on the provider, and why cleaning it up failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Leftover {
+    pub id: String,
+    pub reason: String,
 }
 
 impl Report {
@@ -133,6 +143,7 @@ impl Report {
             unreachable: false,
             interrupted: false,
             checks: Vec::new(),
+            leftovers: Vec::new(),
         }
     }
 

@@ -16,7 +16,11 @@ pub fn sha256_hex(parts: &[&str]) -> String {
 
 /// Compares two tokens without leaking, through timing, how much of them matched.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 #[cfg(test)]
@@ -26,21 +30,32 @@ mod tests {
     #[test]
     fn heroku_documented_vector() {
         assert_eq!(
-            sha1_hex(&["123", "2f97bfa52ca102f8874716e2eb1d3b4920ad0be4", "1267597772"]),
+            sha1_hex(&[
+                "123",
+                "2f97bfa52ca102f8874716e2eb1d3b4920ad0be4",
+                "1267597772"
+            ]),
             "bb466eb1d6bc345d11072c3cd25c311f21be130d"
         );
     }
 
     #[test]
     fn kensa_vector() {
-        assert_eq!(sha1_hex(&["1", "SSO_SALT", "1262304000"]), "b6010f6fbb850887a396c2bc0ab23974003008f6");
+        assert_eq!(
+            sha1_hex(&["1", "SSO_SALT", "1262304000"]),
+            "b6010f6fbb850887a396c2bc0ab23974003008f6"
+        );
     }
 
     #[test]
     fn sha256_is_lowercase_hex() {
         let token = sha256_hex(&["a", "b"]);
         assert_eq!(token.len(), 64);
-        assert!(token.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
+        assert!(
+            token
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        );
     }
 
     #[test]

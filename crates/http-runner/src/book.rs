@@ -1,0 +1,251 @@
+//! The check book: where scenarios record verdicts. Each check accumulates evidence and
+//! messages; its status is the worst verdict recorded, with `should` checks warning instead of
+//! failing. Checks nobody recorded anything for end as skipped with the reason given.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use manifest_core::Platform;
+use manifest_core::catalog::{self, CheckDef, Level};
+use manifest_core::report::{CheckResult, Exchange, Status};
+
+#[derive(Debug)]
+struct Entry {
+    def: &'static CheckDef,
+    status: Option<Status>,
+    messages: Vec<String>,
+    exchanges: Vec<Exchange>,
+    duration: Duration,
+}
+
+/// Verdicts for every check that applies to one platform.
+#[derive(Debug)]
+pub struct CheckBook {
+    entries: BTreeMap<&'static str, Entry>,
+    selection: Selection,
+}
+
+/// Which checks the user asked for (`--only`, `--skip`).
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub only: Vec<String>,
+    pub skip: Vec<String>,
+}
+
+impl Selection {
+    pub fn selects(&self, id: &str) -> bool {
+        (self.only.is_empty() || self.only.iter().any(|glob| glob_matches(glob, id)))
+            && !self.skip.iter().any(|glob| glob_matches(glob, id))
+    }
+
+    /// Whether the user named this check explicitly, not just left it selected by default.
+    pub fn asks_for(&self, id: &str) -> bool {
+        self.only.iter().any(|glob| glob_matches(glob, id)) && self.selects(id)
+    }
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+pub fn glob_matches(glob: &str, text: &str) -> bool {
+    let parts: Vec<&str> = glob.split('*').collect();
+    if parts.len() == 1 {
+        return glob == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || !text[first.len()..].ends_with(last) {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle) {
+            Some(at) => rest = &rest[at + middle.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+impl CheckBook {
+    pub fn new(platform: Platform, selection: Selection) -> Self {
+        let entries = catalog::for_platform(platform)
+            .map(|def| {
+                (
+                    def.id,
+                    Entry {
+                        def,
+                        status: None,
+                        messages: Vec::new(),
+                        exchanges: Vec::new(),
+                        duration: Duration::ZERO,
+                    },
+                )
+            })
+            .collect();
+        Self { entries, selection }
+    }
+
+    /// Whether a scenario feeding this check should run.
+    pub fn wants(&self, id: &str) -> bool {
+        self.entries.contains_key(id) && self.selection.selects(id)
+    }
+
+    pub fn wants_any(&self, ids: &[&str]) -> bool {
+        ids.iter().any(|id| self.wants(id))
+    }
+
+    pub fn selection(&self) -> &Selection {
+        &self.selection
+    }
+
+    fn entry(&mut self, id: &str) -> Option<&mut Entry> {
+        if !self.selection.selects(id) {
+            return None;
+        }
+        self.entries.get_mut(id)
+    }
+
+    /// Records a passed observation. A check with only passes passes.
+    pub fn pass(&mut self, id: &str) {
+        if let Some(entry) = self.entry(id) {
+            entry.status.get_or_insert(Status::Pass);
+        }
+    }
+
+    /// Records a broken rule: fails a `must` check, warns a `should` check.
+    pub fn fail(&mut self, id: &str, message: impl Into<String>) {
+        if let Some(entry) = self.entry(id) {
+            let status = match entry.def.level {
+                Level::Must => Status::Fail,
+                Level::Should => Status::Warn,
+            };
+            entry.status = Some(worst(entry.status, status));
+            entry.messages.push(message.into());
+        }
+    }
+
+    /// Records a problem that only warns, whatever the check's level.
+    pub fn warn(&mut self, id: &str, message: impl Into<String>) {
+        if let Some(entry) = self.entry(id) {
+            entry.status = Some(worst(entry.status, Status::Warn));
+            entry.messages.push(message.into());
+        }
+    }
+
+    /// Marks a check not applicable, unless something was already recorded for it.
+    pub fn skip(&mut self, id: &str, reason: impl Into<String>) {
+        if let Some(entry) = self.entry(id)
+            && entry.status.is_none()
+        {
+            entry.status = Some(Status::Skip);
+            entry.messages = vec![reason.into()];
+        }
+    }
+
+    /// Records fail or pass depending on `problem`.
+    pub fn verdict(&mut self, id: &str, problem: Option<String>) {
+        match problem {
+            Some(message) => self.fail(id, message),
+            None => self.pass(id),
+        }
+    }
+
+    pub fn evidence(&mut self, id: &str, exchange: &Exchange) {
+        if let Some(entry) = self.entry(id) {
+            entry.duration += Duration::from_millis(exchange.duration_ms);
+            if !entry.exchanges.contains(exchange) {
+                entry.exchanges.push(exchange.clone());
+            }
+        }
+    }
+
+    /// Every applicable check, in catalog order. `unrecorded` gives the reason for checks no
+    /// scenario reached.
+    pub fn into_results(self, unrecorded: impl Fn(&str) -> String) -> Vec<CheckResult> {
+        let selection = self.selection;
+        self.entries
+            .into_values()
+            .map(|entry| {
+                let (status, message) = match entry.status {
+                    _ if !selection.selects(entry.def.id) => {
+                        (Status::Skip, "not selected (--only/--skip)".to_string())
+                    }
+                    Some(status) => (status, entry.messages.join("; ")),
+                    None => (Status::Skip, unrecorded(entry.def.id)),
+                };
+                CheckResult {
+                    id: entry.def.id.to_string(),
+                    status,
+                    level: entry.def.level,
+                    message,
+                    duration_ms: entry.duration.as_millis() as u64,
+                    exchanges: entry.exchanges,
+                }
+            })
+            .collect()
+    }
+}
+
+fn worst(current: Option<Status>, new: Status) -> Status {
+    let rank = |status: Status| match status {
+        Status::Skip => 0,
+        Status::Pass => 1,
+        Status::Warn => 2,
+        Status::Fail => 3,
+    };
+    match current {
+        Some(current) if rank(current) >= rank(new) => current,
+        _ => new,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_matches("sso.*", "sso.login"));
+        assert!(glob_matches("*", "provision.auth"));
+        assert!(glob_matches("provision.config.*", "provision.config.urls"));
+        assert!(glob_matches("*.auth", "deprovision.auth"));
+        assert!(glob_matches("p*c*", "provision.config.urls"));
+        assert!(!glob_matches("sso.*", "provision.auth"));
+        assert!(!glob_matches("provision.auth", "provision.authx"));
+    }
+
+    #[test]
+    fn should_checks_warn_and_worst_verdict_wins() {
+        let mut book = CheckBook::new(Platform::Heroku, Selection::default());
+        book.fail("provision.unknown-plan", "accepted");
+        book.pass("provision.auth");
+        book.fail("provision.auth", "wrong password accepted");
+        book.pass("provision.auth");
+        book.skip("provision.async", "answered synchronously");
+        let results = book.into_results(|_| "not reached".into());
+        let status = |id: &str| results.iter().find(|r| r.id == id).unwrap().status;
+        assert_eq!(status("provision.unknown-plan"), Status::Warn);
+        assert_eq!(status("provision.auth"), Status::Fail);
+        assert_eq!(status("provision.async"), Status::Skip);
+        assert_eq!(status("provision.status"), Status::Skip);
+        assert!(
+            results.iter().all(|r| r.id != "sso.html"),
+            "Bitrise-only checks do not apply to Heroku"
+        );
+    }
+
+    #[test]
+    fn unselected_checks_are_skipped_with_the_reason() {
+        let selection = Selection {
+            only: vec!["sso.*".into()],
+            skip: vec!["sso.layout".into()],
+        };
+        let mut book = CheckBook::new(Platform::Heroku, selection);
+        assert!(book.wants("sso.login"));
+        assert!(!book.wants("sso.layout"));
+        assert!(!book.wants("provision.auth"));
+        book.fail("provision.auth", "ignored");
+        let results = book.into_results(|_| String::new());
+        let auth = results.iter().find(|r| r.id == "provision.auth").unwrap();
+        assert_eq!(auth.status, Status::Skip);
+        assert_eq!(auth.message, "not selected (--only/--skip)");
+    }
+}

@@ -1,0 +1,140 @@
+//! Generated provision inputs. Every value comes from one seeded proptest runner, so a seed
+//! printed in a report replays the same names, uuids and options.
+
+use std::collections::BTreeMap;
+
+use manifest_core::{ProvisionInput, Secret};
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+/// Characters app names are drawn from: ASCII, accents, CJK, RTL and an emoji, because platforms
+/// pass human app names through unchanged.
+const NAME_CHARS: &[char] = &[
+    'a', 'b', 'c', 'd', 'e', 'k', 'm', 'o', 'r', 's', 't', 'z', '0', '7', '-', ' ', 'é', 'ü', 'ß',
+    'ø', '日', '本', 'д', 'ש', '🚀',
+];
+
+/// Draws inputs from a seed.
+pub struct InputGenerator {
+    runner: TestRunner,
+    options: BTreeMap<String, String>,
+    region: String,
+}
+
+impl std::fmt::Debug for InputGenerator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InputGenerator").finish_non_exhaustive()
+    }
+}
+
+impl InputGenerator {
+    /// `options` are the user's `--option KEY=VALUE` pairs, sent with every provision.
+    pub fn new(seed: u64, options: BTreeMap<String, String>, region: String) -> Self {
+        let mut bytes = [0u8; 32];
+        bytes[..8].copy_from_slice(&seed.to_le_bytes());
+        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &bytes);
+        Self {
+            runner: TestRunner::new_with_rng(Config::default(), rng),
+            options,
+            region,
+        }
+    }
+
+    fn draw<S: Strategy>(&mut self, strategy: S) -> S::Value {
+        strategy
+            .new_tree(&mut self.runner)
+            .map(|tree| tree.current())
+            .unwrap_or_else(|reason| panic!("input strategies never reject: {reason}"))
+    }
+
+    /// A fresh resource request for `plan`.
+    pub fn provision(&mut self, plan: &str) -> ProvisionInput {
+        let uuid = self.draw(any::<[u8; 16]>().prop_map(uuid_v4));
+        let app_slug = self.draw(any::<[u8; 8]>().prop_map(hex::encode));
+        let app_name = self.draw(
+            proptest::collection::vec(proptest::sample::select(NAME_CHARS), 1..24)
+                .prop_map(|chars| format!("app {}", chars.into_iter().collect::<String>())),
+        );
+        let resource_name = self.draw("[a-z]{3,10}-[a-z]{3,10}-[0-9]{2,5}");
+        let generated_options = self.draw(proptest::collection::btree_map(
+            "conform_[a-z]{2,8}",
+            "[ -~]{0,16}",
+            0..3,
+        ));
+        let api_token = self.draw("[a-zA-Z0-9]{32}");
+        let log_drain_token = self.draw("d\\.[0-9a-f]{8}-[0-9a-f]{4}");
+        let mut options = generated_options;
+        options.extend(self.options.clone());
+        ProvisionInput {
+            uuid,
+            app_slug,
+            app_name,
+            resource_name,
+            plan: plan.to_string(),
+            region: self.region.clone(),
+            options,
+            api_token: Secret::new(api_token),
+            log_drain_token,
+        }
+    }
+
+    /// A resource id no provider has issued.
+    pub fn unknown_id(&mut self) -> String {
+        self.draw("conform-missing-[0-9a-f]{12}")
+    }
+
+    /// A plan name no provider offers.
+    pub fn unknown_plan(&mut self) -> String {
+        self.draw("conform-no-such-plan-[a-z]{6}")
+    }
+}
+
+fn uuid_v4(mut bytes: [u8; 16]) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex = hex::encode(bytes);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_gives_the_same_inputs() {
+        let draw = |seed| {
+            let mut generator = InputGenerator::new(seed, BTreeMap::new(), "us".into());
+            (
+                generator.provision("test"),
+                generator.provision("test"),
+                generator.unknown_id(),
+            )
+        };
+        assert_eq!(draw(7), draw(7));
+        assert_ne!(draw(7).0.uuid, draw(8).0.uuid);
+    }
+
+    #[test]
+    fn inputs_are_well_formed() {
+        let mut user = BTreeMap::new();
+        user.insert("size".to_string(), "large".to_string());
+        let mut generator = InputGenerator::new(1, user, "eu".into());
+        for _ in 0..50 {
+            let input = generator.provision("test");
+            assert_eq!(input.uuid.len(), 36);
+            assert_eq!(&input.uuid[14..15], "4");
+            assert_eq!(input.app_slug.len(), 16);
+            assert_eq!(input.options.get("size").map(String::as_str), Some("large"));
+            assert_eq!(input.region, "eu");
+            assert!(!input.app_name.is_empty());
+        }
+    }
+}
