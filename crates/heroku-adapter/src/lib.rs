@@ -1,1 +1,145 @@
-//! placeholder
+//! The Heroku dialect: how Heroku's add-on partner API looks from the provider's side.
+//!
+//! * `addon-manifest.json`: reading it ([`Dialect::load_manifest`]) and its static rules
+//!   ([`Dialect::manifest_findings`]), every problem pointing at a place in the file.
+//! * The v3 provisioning calls: `POST base_url`, `PUT base_url/<id>`, `DELETE base_url/<id>`,
+//!   with HTTP Basic `id:password` and the v3 `Accept` header.
+//! * Single sign-on, in both forms Heroku has used: the legacy `GET <root>/heroku/resources/<id>`
+//!   with `token = sha1(id:salt:timestamp)`, and the current form `POST sso_url` that also carries
+//!   `resource_token` and `user_scoped_resource_token` ([`mint`] computes each of them).
+//!
+//! Everything goes through [`Heroku`], an implementation of [`manifest_core::Dialect`].
+
+mod manifest;
+mod requests;
+mod rules;
+mod skeleton;
+mod sso;
+#[cfg(test)]
+mod testing;
+
+use std::time::Duration;
+
+use manifest_core::dialect::{SkeletonSecrets, TokenKind};
+use manifest_core::http::{HttpRequest, HttpResponse};
+use manifest_core::{
+    Ctx, Diagnostic, Diagnostics, Dialect, Expectations, Manifest, Platform, ProvisionInput,
+    ProvisionReply, Resource, Source, SsoLogin, SsoTransport,
+};
+
+pub use requests::API_ACCEPT;
+pub use skeleton::skeleton_with_transport;
+pub use sso::mint;
+
+/// The Heroku dialect. Stateless: every answer comes from the manifest and the run's [`Ctx`].
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Heroku;
+
+/// Heroku's rules as data. Sources: the add-on partner API reference (statuses, the 3 s / 25 s
+/// deadlines, the 5-minute SSO window) and kensa (401 for wrong credentials, 403 for a refused
+/// login, `test` as the plan it provisions).
+static EXPECTATIONS: Expectations = Expectations {
+    provision_ok: &[200, 201],
+    provision_async: Some(202),
+    provision_replay_ok: &[200, 201],
+    plan_change_ok: &[200],
+    deprovision_ok: &[200, 204],
+    deprovision_empty_body: false,
+    deprovision_repeat_ok: &[200, 204, 404, 410],
+    unauthorized: &[401],
+    deadline_should: Some(Duration::from_secs(3)),
+    deadline_must: Duration::from_secs(25),
+    id_max_len: None,
+    sso_window: Duration::from_secs(300),
+    sso_rejected: &[403],
+    sso_token_kinds: &[TokenKind::Id, TokenKind::Resource, TokenKind::UserScoped],
+    sso_page_markers: &[],
+    default_plan: "test",
+    default_plan_change_to: "premium",
+    default_region: "us",
+};
+
+impl Dialect for Heroku {
+    fn platform(&self) -> Platform {
+        Platform::Heroku
+    }
+
+    fn default_manifest_file(&self) -> &'static str {
+        "addon-manifest.json"
+    }
+
+    fn recognizes(&self, document: &serde_json::Value) -> bool {
+        document
+            .get("api")
+            .is_some_and(serde_json::Value::is_object)
+            && document.get("id").is_some()
+    }
+
+    fn load_manifest(&self, source: Source) -> Result<Manifest, Diagnostics> {
+        manifest::load(source)
+    }
+
+    fn manifest_findings(&self, manifest: &Manifest) -> Vec<Diagnostic> {
+        rules::findings(manifest)
+    }
+
+    fn manifest_skeleton(&self, secrets: &SkeletonSecrets) -> String {
+        skeleton_with_transport(secrets, SsoTransport::Post)
+    }
+
+    fn expectations(&self) -> &Expectations {
+        &EXPECTATIONS
+    }
+
+    fn provision(&self, ctx: &Ctx, input: &ProvisionInput) -> HttpRequest {
+        requests::provision(ctx, input)
+    }
+
+    fn read_provision(
+        &self,
+        _input: &ProvisionInput,
+        response: &HttpResponse,
+    ) -> Result<ProvisionReply, String> {
+        requests::read_provision(response)
+    }
+
+    fn change_plan(&self, ctx: &Ctx, resource: &Resource, plan: &str) -> HttpRequest {
+        requests::change_plan(ctx, resource, plan)
+    }
+
+    fn deprovision(&self, ctx: &Ctx, resource: &Resource) -> HttpRequest {
+        requests::deprovision(ctx, resource)
+    }
+
+    fn sso(&self, ctx: &Ctx, login: &SsoLogin) -> Option<HttpRequest> {
+        sso::request(ctx, login)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn recognizes_heroku_shaped_documents_only() {
+        assert!(Heroku.recognizes(&json!({"id": "x", "api": {}})));
+        assert!(!Heroku.recognizes(&json!({"id": "x", "api": "http://x"})));
+        assert!(!Heroku.recognizes(&json!({"api": {}})));
+        assert!(!Heroku.recognizes(&json!({"name": "x", "production": {}})));
+        assert!(!Heroku.recognizes(&json!([1, 2])));
+    }
+
+    #[test]
+    fn expectations_follow_the_partner_api() {
+        let expectations = Heroku.expectations();
+        assert_eq!(expectations.provision_ok, [200, 201]);
+        assert_eq!(expectations.provision_async, Some(202));
+        assert_eq!(expectations.deadline_should, Some(Duration::from_secs(3)));
+        assert_eq!(expectations.deadline_must, Duration::from_secs(25));
+        assert_eq!(expectations.sso_window, Duration::from_secs(300));
+        assert_eq!(expectations.deprovision_repeat_ok, [200, 204, 404, 410]);
+        assert_eq!(Heroku.default_manifest_file(), "addon-manifest.json");
+        assert_eq!(Heroku.platform(), Platform::Heroku);
+    }
+}

@@ -130,6 +130,13 @@ impl CheckBook {
         }
     }
 
+    /// Adds a remark to a check's message without changing its verdict.
+    pub fn note(&mut self, id: &str, message: impl Into<String>) {
+        if let Some(entry) = self.entry(id) {
+            entry.messages.push(message.into());
+        }
+    }
+
     /// Marks a check not applicable, unless something was already recorded for it.
     pub fn skip(&mut self, id: &str, reason: impl Into<String>) {
         if let Some(entry) = self.entry(id)

@@ -19,6 +19,7 @@ mod client;
 mod config;
 mod evidence;
 mod inputs;
+mod sso;
 mod suite;
 
 use std::collections::BTreeMap;
@@ -120,6 +121,8 @@ pub async fn run_suite(
     }
     let timeout = options.timeout.unwrap_or(expectations.deadline_must);
     let transport = Transport::new(&endpoints.base_url, timeout).map_err(RunError::Client)?;
+    let sso_origin = endpoints.sso_url.as_ref().unwrap_or(&endpoints.base_url);
+    let browser = Transport::new(sso_origin, timeout).map_err(RunError::Client)?;
     let mut report = Report::new(
         dialect.platform(),
         options.environment,
@@ -178,6 +181,9 @@ pub async fn run_suite(
         inputs: InputGenerator::new(options.seed, options.options.clone(), region),
         live: Arc::new(Mutex::new(Vec::new())),
         callbacks,
+        browser,
+        sso_window: options.sso_window.unwrap_or(expectations.sso_window),
+        legacy_sso: options.legacy_sso,
         async_wait: options.timeout.unwrap_or(ASYNC_PROVISION_WAIT),
         plan,
         plan_change_to,

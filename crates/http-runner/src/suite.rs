@@ -55,6 +55,10 @@ pub struct Suite<'a> {
     pub inputs: InputGenerator,
     pub live: LiveSet,
     pub callbacks: CallbackServer,
+    /// Sends SSO logins: like `transport`, but to whatever origin the SSO URL names.
+    pub browser: Transport,
+    pub sso_window: std::time::Duration,
+    pub legacy_sso: bool,
     /// How long an asynchronous provision may take to report back.
     pub async_wait: std::time::Duration,
     pub plan: String,
@@ -250,16 +254,21 @@ impl Suite<'_> {
     /// Runs every scenario. Returns early, leaving checks unrecorded, when the provider cannot
     /// be reached.
     pub async fn run(&mut self) {
-        let resource = match self.given_resource.clone() {
-            Some(id) => Some(self.named_resource(id)),
+        let resources = match self.given_resource.clone() {
+            Some(id) => Some((self.named_resource(id), None)),
             None => self.provision_scenarios().await,
         };
         if self.unreachable {
             return;
         }
-        let Some(resource) = resource else {
+        let Some((resource, other)) = resources else {
             return;
         };
+        self.sso_scenarios(&resource, other.as_ref(), self.legacy_sso)
+            .await;
+        if let Some(other) = &other {
+            self.deprovision_quietly(other).await;
+        }
         self.plan_change_scenarios(&resource).await;
         if self.given_resource.is_some() && !self.book.selection().asks_for("deprovision.status") {
             for id in [
@@ -425,7 +434,8 @@ impl Suite<'_> {
         Some(resource)
     }
 
-    async fn provision_scenarios(&mut self) -> Option<Resource> {
+    /// Provisions the main resource and a second one, checking everything on the way.
+    async fn provision_scenarios(&mut self) -> Option<(Resource, Option<Resource>)> {
         let mut main = None;
         for case in 0..self.cases.max(1) {
             let input = self.inputs.provision(&self.plan);
@@ -447,16 +457,21 @@ impl Suite<'_> {
         if self.book.wants("provision.idempotent.concurrent") {
             self.concurrent_replay().await;
         }
-        if self.book.wants("provision.distinct") {
-            self.distinct(&main).await;
-        }
+        let other = if self
+            .book
+            .wants_any(&["provision.distinct", "sso.rejects-other-resource"])
+        {
+            self.distinct(&main).await
+        } else {
+            None
+        };
         if self.book.wants("provision.unknown-plan") {
             self.provision_unknown_plan().await;
         }
         if self.book.wants("provision.auth") {
             self.provision_auth().await;
         }
-        Some(main)
+        Some((main, other))
     }
 
     async fn replay(&mut self, original: &Resource) {
@@ -607,36 +622,35 @@ impl Suite<'_> {
         }
     }
 
-    async fn distinct(&mut self, main: &Resource) {
+    /// Provisions a second resource; returns it, still live, when it is really another one.
+    async fn distinct(&mut self, main: &Resource) -> Option<Resource> {
         let input = self.inputs.provision(&self.plan);
         let request = self.dialect.provision(&self.ctx, &input);
         let sent = self.send(request).await;
         self.evidence(&["provision.distinct"], &sent);
         let ok = self.expectations().provision_ok;
-        let Some(response) = self
+        let response = self
             .expect_status("provision.distinct", &sent, ok, "second provision")
-            .cloned()
-        else {
-            return;
-        };
+            .cloned()?;
         match self.track_created(&input, &response) {
             Some(id) if id == main.id => {
                 self.book.fail(
                     "provision.distinct",
                     format!("a provision for another resource was given the same id `{id}`"),
                 );
+                None
             }
             Some(id) => {
                 self.book.pass("provision.distinct");
-                let resource = self.live_resource(&id);
-                if let Some(resource) = resource {
-                    self.deprovision_quietly(&resource).await;
-                }
+                self.live_resource(&id)
             }
-            None => self.book.fail(
-                "provision.distinct",
-                "the second provision's answer names no resource",
-            ),
+            None => {
+                self.book.fail(
+                    "provision.distinct",
+                    "the second provision's answer names no resource",
+                );
+                None
+            }
         }
     }
 
@@ -928,7 +942,7 @@ impl Suite<'_> {
     }
 
     /// Deletes a resource the scenarios no longer need; failures are left to the final cleanup.
-    async fn deprovision_quietly(&mut self, resource: &Resource) {
+    pub(crate) async fn deprovision_quietly(&mut self, resource: &Resource) {
         let request = self.dialect.deprovision(&self.ctx, resource);
         if let Ok(response) = self.transport.send(&request).await
             && (response.is_success() || matches!(response.status, 404 | 410))

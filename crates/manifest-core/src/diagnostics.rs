@@ -126,7 +126,7 @@ impl Diagnostics {
             ));
             let report = Rendered {
                 diagnostic,
-                source: NamedSource::new(&self.source.name, self.source.text.clone()),
+                source: NamedSource::new(&self.source.name, mask_secret_values(&self.source.text)),
             };
             let mut rendered = String::new();
             if handler.render_report(&mut rendered, &report).is_ok() {
@@ -145,6 +145,70 @@ impl fmt::Display for Diagnostics {
 }
 
 impl std::error::Error for Diagnostics {}
+
+/// Key names whose values are secret.
+const SECRET_KEYS: [&str; 4] = ["password", "salt", "secret", "token"];
+
+/// The text with the value of every secret-looking key (`"password": "..."`, `auth-token: ...`)
+/// replaced by `*`s of the same byte length, so that snippets shown around a problem never
+/// print a secret and every span still points at the same place.
+pub fn mask_secret_values(text: &str) -> String {
+    let mut masked = text.as_bytes().to_vec();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let lower = line.to_ascii_lowercase();
+        if let Some(value) = SECRET_KEYS
+            .iter()
+            .filter_map(|key| lower.find(key).map(|at| at + key.len()))
+            .min()
+            .and_then(|after_key| secret_value_range(line, after_key))
+        {
+            for byte in &mut masked[line_start + value.start..line_start + value.end] {
+                *byte = b'*';
+            }
+        }
+        line_start += line.len();
+    }
+    String::from_utf8(masked).unwrap_or_default()
+}
+
+/// Where the value after a key ends up on its line: a quoted string's contents, or the rest of
+/// an unquoted (YAML) value.
+fn secret_value_range(line: &str, after_key: usize) -> Option<std::ops::Range<usize>> {
+    let rest = &line[after_key..];
+    let colon = rest.find(':')?;
+    let between = &rest[..colon];
+    if !between.chars().all(|c| {
+        c == '"' || c == '\'' || c.is_whitespace() || c.is_alphanumeric() || c == '_' || c == '-'
+    }) {
+        return None;
+    }
+    let value_start = after_key + colon + 1;
+    let value = &line[value_start..];
+    let leading = value.len() - value.trim_start().len();
+    let start = value_start + leading;
+    let value = &line[start..];
+    if let Some(quoted) = value.strip_prefix('"') {
+        let mut end = 0;
+        let mut escaped = false;
+        for (at, c) in quoted.char_indices() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => {
+                    end = at;
+                    break;
+                }
+                _ => escaped = false,
+            }
+            end = at + c.len_utf8();
+        }
+        Some(start + 1..start + 1 + end)
+    } else {
+        let trimmed = value.trim_end().trim_end_matches(',');
+        (!trimmed.is_empty() && !trimmed.starts_with(['{', '[']))
+            .then(|| start..start + trimmed.len())
+    }
+}
 
 struct Rendered<'a> {
     diagnostic: &'a Diagnostic,
@@ -220,6 +284,31 @@ mod tests {
         );
         assert!(text.contains("set `id` to your add-on's slug"), "{text}");
         assert!(text.contains("\"id\": \"\""), "{text}");
+    }
+
+    #[test]
+    fn snippets_never_show_secret_values() {
+        let text = "{\n  \"password\": \"hunter2\",\n  \"sso_salt\": \"pepper\\\"x\",\n  \"regions\": []\n}\nauth-token: abc123\n";
+        let masked = mask_secret_values(text);
+        assert_eq!(masked.len(), text.len());
+        for secret in ["hunter2", "pepper", "abc123"] {
+            assert!(!masked.contains(secret), "{secret} in {masked}");
+        }
+        assert!(masked.contains("\"regions\": []"));
+        assert!(masked.contains("\"password\": \"*******\""), "{masked}");
+        let source = Source::new("m.json", text);
+        let rendered = Diagnostics::new(
+            source,
+            vec![
+                Diagnostic::error("manifest.regions", "empty")
+                    .at(Span::new(text.find("[]").unwrap(), 2)),
+            ],
+        )
+        .render(false);
+        assert!(
+            !rendered.contains("hunter2") && !rendered.contains("pepper"),
+            "{rendered}"
+        );
     }
 
     #[test]

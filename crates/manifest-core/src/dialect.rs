@@ -137,6 +137,9 @@ pub struct Expectations {
     pub sso_rejected: &'static [u16],
     /// The token kinds the platform sends on every login.
     pub sso_token_kinds: &'static [TokenKind],
+    /// Text the page a login ends on must include (Bitrise's navigation header); when not
+    /// empty, the page must also be an HTML5 document.
+    pub sso_page_markers: &'static [&'static str],
     pub default_plan: &'static str,
     pub default_plan_change_to: &'static str,
     pub default_region: &'static str,

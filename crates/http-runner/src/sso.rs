@@ -1,0 +1,389 @@
+//! Single sign-on scenarios. Logins are sent as a browser sends them: no provisioning
+//! credentials, redirects followed within the provider's SSO origin, cookies kept between hops.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use manifest_core::Resource;
+use manifest_core::dialect::{SsoLogin, TokenKind, TokenMint};
+use manifest_core::http::{Body, HttpRequest, HttpResponse, Method};
+use manifest_core::report::Exchange;
+
+use crate::client::TransportError;
+use crate::suite::{Suite, describe_response};
+
+/// A browser gives up after this many redirects.
+const MAX_REDIRECTS: usize = 10;
+
+/// Everything a login led to.
+#[derive(Debug)]
+pub struct Visit {
+    pub exchanges: Vec<Exchange>,
+    /// The first answer: what the provider said to the login itself.
+    pub first: Result<HttpResponse, TransportError>,
+    /// The page the browser ended on, or why it ended nowhere.
+    pub last: Result<HttpResponse, String>,
+    /// Cookies set along the way.
+    pub cookies: BTreeMap<String, String>,
+}
+
+const SSO_CHECKS: &[&str] = &[
+    "sso.login",
+    "sso.rejects-bad-token",
+    "sso.rejects-stale-timestamp",
+    "sso.rejects-future-timestamp",
+    "sso.rejects-other-resource",
+    "sso.token-kinds",
+    "sso.nav-cookie",
+    "sso.layout",
+    "sso.html",
+];
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64)
+}
+
+fn kind_name(kind: TokenKind) -> &'static str {
+    match kind {
+        TokenKind::Id => "id token (sha1 of id)",
+        TokenKind::Resource => "resource token (sha1 of uuid)",
+        TokenKind::UserScoped => "user-scoped resource token (sha256)",
+        TokenKind::Sha256 => "sha256 token",
+    }
+}
+
+impl Suite<'_> {
+    fn login(
+        &self,
+        resource: &Resource,
+        minted_for: &Resource,
+        timestamp: i64,
+        mint: TokenMint,
+        only: Vec<TokenKind>,
+    ) -> SsoLogin {
+        SsoLogin {
+            resource: resource.clone(),
+            minted_for: minted_for.clone(),
+            timestamp,
+            mint,
+            only,
+            email: "conform-user@example.com".into(),
+            user_id: "01234567-89ab-4def-8123-456789abcdef".into(),
+        }
+    }
+
+    /// Sends a login and follows it like a browser.
+    async fn visit(&self, login: &SsoLogin) -> Option<Visit> {
+        let mut request = self.dialect.sso(&self.ctx, login)?;
+        let origin = request.url.origin();
+        let mut cookies: BTreeMap<String, String> = BTreeMap::new();
+        let mut exchanges = Vec::new();
+        let mut first: Option<HttpResponse> = None;
+        let last = loop {
+            if !cookies.is_empty() {
+                let header = cookies
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                request
+                    .headers
+                    .retain(|(name, _)| !name.eq_ignore_ascii_case("cookie"));
+                request.headers.push(("Cookie".into(), header));
+            }
+            let started = std::time::Instant::now();
+            let response = self.browser.send(&request).await;
+            let elapsed = started.elapsed();
+            exchanges.push(match &response {
+                Ok(r) => self.redactor.exchange(&request, Ok(r), elapsed),
+                Err(e) => self
+                    .redactor
+                    .exchange(&request, Err(&e.to_string()), elapsed),
+            });
+            let response = match response {
+                Ok(response) => response,
+                Err(error) if first.is_none() => {
+                    return Some(Visit {
+                        exchanges,
+                        last: Err(error.to_string()),
+                        first: Err(error),
+                        cookies,
+                    });
+                }
+                Err(error) => break Err(error.to_string()),
+            };
+            for (name, value) in &response.headers {
+                if name.eq_ignore_ascii_case("set-cookie")
+                    && let Some((key, rest)) = value.split_once('=')
+                {
+                    let value = rest.split(';').next().unwrap_or_default();
+                    cookies.insert(key.trim().to_string(), value.to_string());
+                }
+            }
+            let hops = exchanges.len();
+            if first.is_none() {
+                first = Some(response.clone());
+            }
+            if !response.is_redirect() {
+                break Ok(response);
+            }
+            let Some(next) = response
+                .header("location")
+                .and_then(|location| request.url.join(location).ok())
+            else {
+                break Err(format!(
+                    "redirect ({}) without a usable Location",
+                    response.status
+                ));
+            };
+            if next.origin() != origin {
+                break Err(format!(
+                    "redirected to another origin ({}); not followed",
+                    next.origin().ascii_serialization()
+                ));
+            }
+            if hops > MAX_REDIRECTS {
+                break Err(format!("more than {MAX_REDIRECTS} redirects"));
+            }
+            request = HttpRequest {
+                method: Method::Get,
+                url: next,
+                headers: Vec::new(),
+                body: Body::Empty,
+                credentials: None,
+            };
+        };
+        let first = first.map_or_else(|| Err(TransportError::Other("no answer".into())), Ok);
+        Some(Visit {
+            exchanges,
+            first,
+            last,
+            cookies,
+        })
+    }
+
+    fn record_visit(&mut self, id: &str, visit: &Visit) {
+        for exchange in &visit.exchanges {
+            self.book.evidence(id, exchange);
+        }
+    }
+
+    /// A login that must be refused: the provider's first answer must be a refusal status.
+    async fn expect_refused(&mut self, id: &str, login: SsoLogin, what: &str) {
+        let Some(visit) = self.visit(&login).await else {
+            return;
+        };
+        self.record_visit(id, &visit);
+        let rejected = self.dialect.expectations().sso_rejected;
+        match &visit.first {
+            Ok(response) if rejected.contains(&response.status) => self.book.pass(id),
+            Ok(response) => {
+                let ending = match &visit.last {
+                    Ok(page) if page.status == 200 => {
+                        " and the browser ended on a 200 page".to_string()
+                    }
+                    _ => String::new(),
+                };
+                self.book.fail(
+                    id,
+                    format!(
+                        "{what} was not refused: expected {}, got {}{ending}",
+                        rejected
+                            .iter()
+                            .map(u16::to_string)
+                            .collect::<Vec<_>>()
+                            .join(" or "),
+                        describe_response(response)
+                    ),
+                );
+            }
+            Err(error) => self.book.fail(id, format!("{what}: {error}")),
+        }
+    }
+
+    /// Runs every SSO check against `resource`; `other` is a second live resource when there is one.
+    pub async fn sso_scenarios(
+        &mut self,
+        resource: &Resource,
+        other: Option<&Resource>,
+        legacy: bool,
+    ) {
+        if !self.book.wants_any(SSO_CHECKS) {
+            return;
+        }
+        let window = self.sso_window;
+        let probe = self.login(resource, resource, now(), TokenMint::Valid, Vec::new());
+        if self.dialect.sso(&self.ctx, &probe).is_none() {
+            for id in SSO_CHECKS {
+                self.book
+                    .skip(id, "the manifest sets no SSO salt or SSO URL");
+            }
+            return;
+        }
+        if let Some(visit) = self.visit(&probe).await {
+            self.record_visit("sso.login", &visit);
+            for id in ["sso.nav-cookie", "sso.layout", "sso.html"] {
+                self.record_visit(id, &visit);
+            }
+            match &visit.last {
+                Ok(page) if page.status == 200 => {
+                    self.book.pass("sso.login");
+                    self.page_checks(&visit, page, legacy);
+                }
+                Ok(page) => {
+                    self.book.fail(
+                        "sso.login",
+                        format!("a valid login ended on {}", describe_response(page)),
+                    );
+                    for id in ["sso.nav-cookie", "sso.layout", "sso.html"] {
+                        self.book.skip(id, "the valid login did not reach a page");
+                    }
+                }
+                Err(reason) => {
+                    self.book.fail(
+                        "sso.login",
+                        format!("a valid login did not reach a page: {reason}"),
+                    );
+                    for id in ["sso.nav-cookie", "sso.layout", "sso.html"] {
+                        self.book.skip(id, "the valid login did not reach a page");
+                    }
+                }
+            }
+        }
+        let margin = Duration::from_secs(60);
+        let stale = now() - (window + margin).as_secs() as i64;
+        let future = now() + (window + margin).as_secs() as i64;
+        let forged = self.login(resource, resource, now(), TokenMint::Forged, Vec::new());
+        self.expect_refused(
+            "sso.rejects-bad-token",
+            forged,
+            "a login with tokens minted from a wrong salt",
+        )
+        .await;
+        let stale = self.login(resource, resource, stale, TokenMint::Valid, Vec::new());
+        self.expect_refused(
+            "sso.rejects-stale-timestamp",
+            stale,
+            "a correctly signed login older than the window",
+        )
+        .await;
+        let future = self.login(resource, resource, future, TokenMint::Valid, Vec::new());
+        self.expect_refused(
+            "sso.rejects-future-timestamp",
+            future,
+            "a correctly signed login from beyond the window in the future",
+        )
+        .await;
+        match other {
+            Some(other) => {
+                let crossed = self.login(resource, other, now(), TokenMint::Valid, Vec::new());
+                self.expect_refused(
+                    "sso.rejects-other-resource",
+                    crossed,
+                    "a login carrying another resource's valid tokens",
+                )
+                .await;
+            }
+            None => self.book.skip(
+                "sso.rejects-other-resource",
+                "needs a second resource; none was provisioned",
+            ),
+        }
+        if self.book.wants("sso.token-kinds") {
+            self.token_kinds(resource).await;
+        }
+    }
+
+    async fn token_kinds(&mut self, resource: &Resource) {
+        let kinds = self.dialect.expectations().sso_token_kinds;
+        if kinds.len() < 2 {
+            self.book
+                .skip("sso.token-kinds", "the platform sends one token kind");
+            return;
+        }
+        let mut honoured = Vec::new();
+        let mut ignored = Vec::new();
+        for kind in kinds {
+            let login = self.login(resource, resource, now(), TokenMint::Valid, vec![*kind]);
+            let Some(visit) = self.visit(&login).await else {
+                return;
+            };
+            self.record_visit("sso.token-kinds", &visit);
+            if matches!(&visit.last, Ok(page) if page.status == 200) {
+                honoured.push(kind_name(*kind));
+            } else {
+                ignored.push(kind_name(*kind));
+            }
+        }
+        if honoured.is_empty() {
+            self.book.fail("sso.token-kinds", "no token kind opens the dashboard on its own; the provider may require all of them at once");
+        } else {
+            self.book.pass("sso.token-kinds");
+            let mut note = format!("honoured alone: {}", honoured.join(", "));
+            if !ignored.is_empty() {
+                note.push_str(&format!("; not honoured alone: {}", ignored.join(", ")));
+            }
+            self.book.note("sso.token-kinds", note);
+        }
+    }
+
+    fn page_checks(&mut self, visit: &Visit, page: &HttpResponse, legacy: bool) {
+        if legacy {
+            if visit.cookies.contains_key("heroku-nav-data") {
+                self.book.pass("sso.nav-cookie");
+            } else {
+                self.book.fail(
+                    "sso.nav-cookie",
+                    "the login set no `heroku-nav-data` cookie",
+                );
+            }
+            let html = page.text();
+            if html.contains("heroku-header") || html.contains("boomerang") {
+                self.book.pass("sso.layout");
+            } else {
+                self.book.fail(
+                    "sso.layout",
+                    "the dashboard does not include the Heroku header (`boomerang`)",
+                );
+            }
+        } else {
+            for id in ["sso.nav-cookie", "sso.layout"] {
+                self.book
+                    .skip(id, "legacy Heroku header checks run only with --legacy-sso");
+            }
+        }
+        let markers = self.dialect.expectations().sso_page_markers;
+        if markers.is_empty() {
+            return;
+        }
+        let html = page.text();
+        let mut problems = Vec::new();
+        if !html
+            .trim_start()
+            .get(..15)
+            .is_some_and(|start| start.eq_ignore_ascii_case("<!doctype html>"))
+        {
+            problems.push("the page does not start with `<!DOCTYPE html>`".to_string());
+        }
+        let content_type = page.header("content-type").unwrap_or_default();
+        if !content_type.to_ascii_lowercase().starts_with("text/html") {
+            problems.push(format!(
+                "the page is served as `{content_type}`, not `text/html`"
+            ));
+        }
+        for marker in markers {
+            if !html.contains(marker) {
+                problems.push(format!("the page does not include `{marker}`"));
+            }
+        }
+        if problems.is_empty() {
+            self.book.pass("sso.html");
+        } else {
+            for problem in problems {
+                self.book.fail("sso.html", problem);
+            }
+        }
+    }
+}
