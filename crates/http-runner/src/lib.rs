@@ -19,12 +19,13 @@ mod client;
 mod config;
 mod evidence;
 mod inputs;
+mod ledger;
 mod sso;
 mod suite;
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use manifest_core::diagnostics::Severity;
@@ -179,7 +180,7 @@ pub async fn run_suite(
         transport,
         book,
         inputs: InputGenerator::new(options.seed, options.options.clone(), region),
-        live: Arc::new(Mutex::new(Vec::new())),
+        ledger: ledger::Ledger::default(),
         callbacks,
         browser,
         sso_window: options.sso_window.unwrap_or(expectations.sso_window),
@@ -195,7 +196,7 @@ pub async fn run_suite(
         () = suite.run() => false,
         () = interrupt => true,
     };
-    let cleanup = suite::cleanup(dialect, &suite.ctx, &suite.transport, &suite.live);
+    let cleanup = suite::cleanup(dialect, &suite.ctx, &suite.transport, &suite.ledger);
     report.leftovers = if interrupted {
         tokio::time::timeout(CLEANUP_AFTER_INTERRUPT, cleanup)
             .await

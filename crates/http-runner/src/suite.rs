@@ -3,7 +3,6 @@
 //! shapes all come from the [`Dialect`].
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use manifest_core::http::{HttpRequest, HttpResponse};
@@ -17,6 +16,7 @@ use crate::client::{Transport, TransportError};
 use crate::config::{self, ConfigRule};
 use crate::evidence::Redactor;
 use crate::inputs::InputGenerator;
+use crate::ledger::{Ledger, Recorded};
 
 /// How many identical provisions race in `provision.idempotent.concurrent`.
 pub const CONCURRENT_REPLAYS: usize = 8;
@@ -35,16 +35,23 @@ const PROVISION_CHECKS: &[&str] = &[
     "provision.log-drain",
 ];
 
+/// What a successful provision answer turned out to name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tracked {
+    /// A resource of this request's own, now tracked.
+    Own(String),
+    /// The id of a resource created by another request (recorded as a failure).
+    Collision,
+    /// No usable id, or no success.
+    Unnamed,
+}
+
 /// One request and what came of it.
 #[derive(Debug)]
 pub struct Sent {
     pub exchange: Exchange,
     pub response: Result<HttpResponse, TransportError>,
 }
-
-/// Resources the run created and has not yet deleted, shared with the cleanup that runs even
-/// when the scenarios are interrupted.
-pub type LiveSet = Arc<Mutex<Vec<Resource>>>;
 
 pub struct Suite<'a> {
     pub dialect: &'a dyn Dialect,
@@ -53,7 +60,7 @@ pub struct Suite<'a> {
     pub redactor: Redactor,
     pub book: CheckBook,
     pub inputs: InputGenerator,
-    pub live: LiveSet,
+    pub ledger: Ledger,
     pub callbacks: CallbackServer,
     /// Sends SSO logins: like `transport`, but to whatever origin the SSO URL names.
     pub browser: Transport,
@@ -142,38 +149,56 @@ impl Suite<'_> {
         }
     }
 
-    fn track(&self, resource: Resource) {
-        let mut live = self
-            .live
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if !live.iter().any(|r| r.id == resource.id) {
-            live.push(resource);
+    /// Records a resource the provider created. A resource whose id already belongs to another
+    /// request's resource fails `provision.distinct` and is not recorded twice.
+    fn track(&mut self, resource: Resource) -> bool {
+        let id = resource.id.clone();
+        match self.ledger.record(resource) {
+            Recorded::Fresh => true,
+            Recorded::Collision { existing_uuid } => {
+                self.book.fail(
+                    "provision.distinct",
+                    format!("a provision for another resource was answered with `{id}`, the id of the resource created for `{existing_uuid}`"),
+                );
+                false
+            }
         }
     }
 
     fn untrack(&self, id: &str) {
-        let mut live = self
-            .live
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        live.retain(|r| r.id != id);
+        self.ledger.remove(id);
     }
 
     /// Tracks whatever resource a successful answer names, so cleanup can remove it.
-    fn track_created(&self, input: &ProvisionInput, response: &HttpResponse) -> Option<String> {
-        if !response.is_success() {
-            return None;
-        }
-        let reply = self.dialect.read_provision(input, response).ok()?;
-        let id = reply.id?.ok()?;
-        self.track(Resource {
+    fn track_created(&mut self, input: &ProvisionInput, response: &HttpResponse) -> Tracked {
+        let id = response
+            .is_success()
+            .then(|| self.dialect.read_provision(input, response).ok())
+            .flatten()
+            .and_then(|reply| reply.id)
+            .and_then(Result::ok);
+        let Some(id) = id else {
+            return Tracked::Unnamed;
+        };
+        let resource = Resource {
             id: id.clone(),
             input: input.clone(),
             plan: input.plan.clone(),
             config: BTreeMap::new(),
-        });
-        Some(id)
+        };
+        if self.track(resource) {
+            Tracked::Own(id)
+        } else {
+            Tracked::Collision
+        }
+    }
+
+    /// Sends a provision with the platform's credentials, recorded as pending until its
+    /// answer has been read.
+    async fn send_provision(&mut self, input: &ProvisionInput) -> Sent {
+        self.ledger.intend(input);
+        let request = self.dialect.provision(&self.ctx, input);
+        self.send(request).await
     }
 
     /// Records the deadline verdict of one exchange.
@@ -313,20 +338,30 @@ impl Suite<'_> {
 
     /// Provisions the main resource and checks everything about the answer.
     async fn provision_one(&mut self, input: &ProvisionInput, main: bool) -> Option<Resource> {
-        let request = self.dialect.provision(&self.ctx, input);
-        let sent = self.send(request).await;
+        let sent = self.send_provision(input).await;
+        let resource = self.read_provisioned(input, &sent, main).await;
+        self.ledger.settle(&input.uuid);
+        resource
+    }
+
+    async fn read_provisioned(
+        &mut self,
+        input: &ProvisionInput,
+        sent: &Sent,
+        main: bool,
+    ) -> Option<Resource> {
         if main {
-            self.evidence(PROVISION_CHECKS, &sent);
+            self.evidence(PROVISION_CHECKS, sent);
             if matches!(sent.response, Err(TransportError::Connect(_))) {
                 self.unreachable = true;
                 return None;
             }
-            self.deadline("provision.deadline", &sent);
+            self.deadline("provision.deadline", sent);
         }
         let mut ok: Vec<u16> = self.expectations().provision_ok.to_vec();
         ok.extend(self.expectations().provision_async);
         let response = self
-            .expect_status("provision.status", &sent, &ok, "provision")?
+            .expect_status("provision.status", sent, &ok, "provision")?
             .clone();
         if main && Some(response.status) == self.expectations().provision_async {
             if self
@@ -398,7 +433,9 @@ impl Suite<'_> {
                 })
                 .collect(),
         };
-        self.track(resource.clone());
+        if !self.track(resource.clone()) {
+            return None;
+        }
         if main {
             let problems = config::config_problems(
                 &self.ctx.manifest,
@@ -461,7 +498,7 @@ impl Suite<'_> {
             .book
             .wants_any(&["provision.distinct", "sso.rejects-other-resource"])
         {
-            self.distinct(&main).await
+            self.distinct().await
         } else {
             None
         };
@@ -551,6 +588,7 @@ impl Suite<'_> {
 
     async fn concurrent_replay(&mut self) {
         let input = self.inputs.provision(&self.plan);
+        self.ledger.intend(&input);
         let request = self.dialect.provision(&self.ctx, &input);
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..CONCURRENT_REPLAYS {
@@ -579,10 +617,11 @@ impl Suite<'_> {
             match response {
                 Ok(response) if response.is_success() => {
                     match self.track_created(&input, &response) {
-                        Some(id) => {
+                        Tracked::Own(id) => {
                             ids.insert(id);
                         }
-                        None => failures.push(format!(
+                        Tracked::Collision => {}
+                        Tracked::Unnamed => failures.push(format!(
                             "an answer named no resource ({})",
                             describe_response(&response)
                         )),
@@ -609,42 +648,37 @@ impl Suite<'_> {
             self.book.fail("provision.idempotent.concurrent", failure);
         }
         self.book.pass("provision.idempotent.concurrent");
-        let created: Vec<Resource> = self
-            .live
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .iter()
-            .filter(|r| ids.contains(&r.id))
-            .cloned()
-            .collect();
-        for resource in created {
-            self.deprovision_quietly(&resource).await;
+        self.ledger.settle(&input.uuid);
+        for id in ids {
+            if let Some(resource) = self.ledger.find(&id) {
+                self.deprovision_quietly(&resource).await;
+            }
         }
     }
 
     /// Provisions a second resource; returns it, still live, when it is really another one.
-    async fn distinct(&mut self, main: &Resource) -> Option<Resource> {
+    async fn distinct(&mut self) -> Option<Resource> {
         let input = self.inputs.provision(&self.plan);
-        let request = self.dialect.provision(&self.ctx, &input);
-        let sent = self.send(request).await;
-        self.evidence(&["provision.distinct"], &sent);
+        let sent = self.send_provision(&input).await;
+        let other = self.read_distinct(&input, &sent);
+        self.ledger.settle(&input.uuid);
+        other
+    }
+
+    fn read_distinct(&mut self, input: &ProvisionInput, sent: &Sent) -> Option<Resource> {
+        self.evidence(&["provision.distinct"], sent);
         let ok = self.expectations().provision_ok;
         let response = self
-            .expect_status("provision.distinct", &sent, ok, "second provision")
+            .expect_status("provision.distinct", sent, ok, "second provision")
             .cloned()?;
-        match self.track_created(&input, &response) {
-            Some(id) if id == main.id => {
-                self.book.fail(
-                    "provision.distinct",
-                    format!("a provision for another resource was given the same id `{id}`"),
-                );
-                None
-            }
-            Some(id) => {
+        match self.track_created(input, &response) {
+            Tracked::Own(id) => {
                 self.book.pass("provision.distinct");
-                self.live_resource(&id)
+                self.ledger.find(&id)
             }
-            None => {
+            // `track` has recorded the failure.
+            Tracked::Collision => None,
+            Tracked::Unnamed => {
                 self.book.fail(
                     "provision.distinct",
                     "the second provision's answer names no resource",
@@ -654,20 +688,10 @@ impl Suite<'_> {
         }
     }
 
-    fn live_resource(&self, id: &str) -> Option<Resource> {
-        self.live
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .iter()
-            .find(|r| r.id == id)
-            .cloned()
-    }
-
     async fn provision_unknown_plan(&mut self) {
         let plan = self.inputs.unknown_plan();
         let input = self.inputs.provision(&plan);
-        let request = self.dialect.provision(&self.ctx, &input);
-        let sent = self.send(request).await;
+        let sent = self.send_provision(&input).await;
         self.evidence(&["provision.unknown-plan"], &sent);
         self.refusal_with_message(
             "provision.unknown-plan",
@@ -675,11 +699,12 @@ impl Suite<'_> {
             &format!("provision for plan `{plan}`"),
         );
         if let Ok(response) = &sent.response
-            && let Some(id) = self.track_created(&input, response)
-            && let Some(resource) = self.live_resource(&id)
+            && let Tracked::Own(id) = self.track_created(&input, response)
+            && let Some(resource) = self.ledger.find(&id)
         {
             self.deprovision_quietly(&resource).await;
         }
+        self.ledger.settle(&input.uuid);
     }
 
     /// A refusal is a 4xx carrying a `message`.
@@ -728,8 +753,8 @@ impl Suite<'_> {
                             describe_response(response)
                         ),
                     );
-                    if let Some(id) = self.track_created(&input, response)
-                        && let Some(resource) = self.live_resource(&id)
+                    if let Tracked::Own(id) = self.track_created(&input, response)
+                        && let Some(resource) = self.ledger.find(&id)
                     {
                         self.deprovision_quietly(&resource).await;
                     }
@@ -952,18 +977,32 @@ impl Suite<'_> {
     }
 }
 
-/// Deletes every resource still live. Returns those that could not be deleted.
+/// Deletes everything the run created: first replays provisions whose answer was never read
+/// (provisioning is idempotent, so this only reveals their ids), then deprovisions every live
+/// resource. Returns what could not be deleted.
 pub async fn cleanup(
     dialect: &dyn Dialect,
     ctx: &Ctx,
     transport: &Transport,
-    live: &LiveSet,
+    ledger: &Ledger,
 ) -> Vec<Leftover> {
-    let resources: Vec<Resource> = live
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .drain(..)
-        .collect();
+    let (pending, mut resources) = ledger.drain();
+    for input in pending {
+        let request = dialect.provision(ctx, &input);
+        if let Ok(response) = transport.send(&request).await
+            && response.is_success()
+            && let Ok(reply) = dialect.read_provision(&input, &response)
+            && let Some(Ok(id)) = reply.id
+            && !resources.iter().any(|r| r.id == id)
+        {
+            resources.push(Resource {
+                id,
+                plan: input.plan.clone(),
+                input,
+                config: BTreeMap::new(),
+            });
+        }
+    }
     let mut leftovers = Vec::new();
     for resource in resources {
         let request = dialect.deprovision(ctx, &resource);

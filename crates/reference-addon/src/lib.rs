@@ -1,1 +1,264 @@
-//! placeholder
+//! An embedded add-on provider that does everything right — unless told to get one thing wrong.
+//!
+//! The conformance engine's own tests run against it: a correct add-on must pass every check,
+//! and the add-on switched into a [`Fault`] must fail exactly the checks [`Fault::proves`]
+//! names. It keeps its state in memory and binds to loopback.
+//!
+//! ```no_run
+//! # async fn example() -> std::io::Result<()> {
+//! use manifest_core::Platform;
+//! use reference_addon::{Fault, ReferenceAddon};
+//!
+//! let addon = ReferenceAddon::new(Platform::Heroku)
+//!     .fault(Fault::RacyReplay)
+//!     .start()
+//!     .await?;
+//! let manifest = addon.manifest_json(); // point the engine at this
+//! addon.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A command line server runs [`ReferenceAddon::start_on`] and then
+//! [`RunningAddon::run_until`] with `ctrl_c`.
+//!
+//! Layout: [`fault`] lists the faults; `state` and `store` hold what every platform shares;
+//! each platform has its own router module (`heroku`).
+
+pub mod fault;
+
+mod auth;
+mod heroku;
+mod random;
+mod sso;
+mod state;
+mod store;
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use manifest_core::{Platform, SsoTransport};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use fault::{Fault, UnknownFault};
+
+use crate::random::random_hex;
+use crate::state::{AddonState, Secrets};
+
+/// Bodies beyond this are refused before any handler reads them.
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// How long [`RunningAddon::shutdown`] lets open connections finish before dropping them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// How to build a reference add-on: its platform, its faults, and its knobs.
+#[derive(Debug, Clone)]
+pub struct ReferenceAddon {
+    platform: Platform,
+    faults: BTreeSet<Fault>,
+    sso_transport: SsoTransport,
+    slow_delay: Duration,
+}
+
+impl ReferenceAddon {
+    /// A correct add-on for `platform`, with form `POST` single sign-on.
+    pub fn new(platform: Platform) -> Self {
+        Self {
+            platform,
+            faults: BTreeSet::new(),
+            sso_transport: SsoTransport::Post,
+            slow_delay: Duration::from_secs(4),
+        }
+    }
+
+    /// Switches a fault on; call again for several.
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.faults.insert(fault);
+        self
+    }
+
+    pub fn faults(self, faults: impl IntoIterator<Item = Fault>) -> Self {
+        faults.into_iter().fold(self, Self::fault)
+    }
+
+    /// Heroku: `Post` serves the object form of the manifest (`base_url` and `sso_url`), `Get`
+    /// the legacy root URL form, whose logins are `GET`s on the resource URL.
+    pub fn sso_transport(mut self, transport: SsoTransport) -> Self {
+        self.sso_transport = transport;
+        self
+    }
+
+    /// How long the slow faults (`provision-slow`, `plan-change-slow`, `deprovision-slow`) hold
+    /// each answer back; 4 s unless set.
+    pub fn slow_delay(mut self, delay: Duration) -> Self {
+        self.slow_delay = delay;
+        self
+    }
+
+    /// Serves on a free loopback port.
+    pub async fn start(self) -> io::Result<RunningAddon> {
+        self.start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+            .await
+    }
+
+    /// Serves on `addr` (port 0 picks a free one). Fails when the platform has no reference
+    /// add-on yet or a fault does not exist on the platform.
+    pub async fn start_on(self, addr: SocketAddr) -> io::Result<RunningAddon> {
+        if self.platform != Platform::Heroku {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("there is no reference add-on for {} yet", self.platform),
+            ));
+        }
+        if let Some(fault) = self
+            .faults
+            .iter()
+            .find(|fault| !fault.platforms().contains(&self.platform))
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("the fault `{fault}` does not exist on {}", self.platform),
+            ));
+        }
+
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let secrets = Secrets {
+            user: heroku::ADDON_ID.to_owned(),
+            password: random_hex(16)?,
+            sso_salt: random_hex(20)?,
+        };
+        let manifest = heroku::manifest(&secrets, &origin(addr), self.sso_transport);
+        let state = Arc::new(AddonState::new(self.faults, secrets, self.slow_delay));
+
+        let app = heroku::router()
+            .layer(DefaultBodyLimit::max(BODY_LIMIT))
+            .layer(middleware::from_fn_with_state(
+                Arc::clone(&state),
+                count_request,
+            ))
+            .with_state(Arc::clone(&state));
+        let server = tokio::spawn(
+            axum::serve(listener, app)
+                .with_graceful_shutdown(state.stopped())
+                .into_future(),
+        );
+        Ok(RunningAddon {
+            platform: self.platform,
+            addr,
+            manifest,
+            state,
+            server,
+        })
+    }
+}
+
+async fn count_request(
+    State(state): State<Arc<AddonState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    state.count_request();
+    next.run(request).await
+}
+
+/// The origin the manifest points at. A wildcard bind is reached through loopback.
+fn origin(addr: SocketAddr) -> String {
+    let mut reachable = addr;
+    if addr.ip().is_unspecified() {
+        reachable.set_ip(if addr.is_ipv4() {
+            Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    format!("http://{reachable}")
+}
+
+/// A reference add-on serving in the background. Dropping it stops the server without waiting;
+/// [`RunningAddon::shutdown`] waits.
+pub struct RunningAddon {
+    platform: Platform,
+    addr: SocketAddr,
+    manifest: String,
+    state: Arc<AddonState>,
+    server: JoinHandle<io::Result<()>>,
+}
+
+impl fmt::Debug for RunningAddon {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunningAddon")
+            .field("platform", &self.platform)
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningAddon {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn platform(&self) -> Platform {
+        self.platform
+    }
+
+    /// The manifest, in the platform's own format, pointing at this server. It holds this
+    /// run's freshly generated password and SSO salt.
+    pub fn manifest_json(&self) -> String {
+        self.manifest.clone()
+    }
+
+    /// The ids provisioned and not deprovisioned, sorted: empty after a run that cleaned up.
+    pub fn live_resources(&self) -> Vec<String> {
+        self.state.live_resources()
+    }
+
+    /// Every request received so far, whatever its answer.
+    pub fn requests_seen(&self) -> usize {
+        self.state.requests_seen()
+    }
+
+    /// Stops accepting connections, lets open ones finish (for at most a few seconds), and
+    /// waits for the server to end.
+    pub async fn shutdown(mut self) {
+        self.state.stop();
+        if tokio::time::timeout(SHUTDOWN_GRACE, &mut self.server)
+            .await
+            .is_err()
+        {
+            self.server.abort();
+        }
+    }
+
+    /// Serves until `stop` resolves (e.g. `tokio::signal::ctrl_c()`), then shuts down. An
+    /// error means the server itself failed first.
+    pub async fn run_until<F: Future>(mut self, stop: F) -> io::Result<()> {
+        let ended_early = tokio::select! {
+            _ = stop => None,
+            ended = &mut self.server => Some(ended),
+        };
+        match ended_early {
+            None => {
+                self.shutdown().await;
+                Ok(())
+            }
+            Some(Ok(served)) => served,
+            Some(Err(join_error)) => Err(io::Error::other(join_error)),
+        }
+    }
+}
+
+impl Drop for RunningAddon {
+    fn drop(&mut self) {
+        self.state.stop();
+    }
+}

@@ -1,0 +1,205 @@
+//! What every platform's router shares: the faults switched on, the secrets, the resources, the
+//! open single sign-on sessions, and the shutdown signal.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::fault::Fault;
+use crate::random::random_hex;
+use crate::store::{Lookup, Resource, Store};
+
+/// How long a racy provision leaves between looking the key up and recording the resource. Wide
+/// enough that identical requests sent together all land inside it even on a loaded machine.
+const RACE_WINDOW: Duration = Duration::from_millis(250);
+
+/// The credentials the platform presents and the salt its SSO tokens are minted with.
+#[derive(Debug)]
+pub(crate) struct Secrets {
+    pub user: String,
+    pub password: String,
+    pub sso_salt: String,
+}
+
+/// The resource a provision answers with, and whether this provision created it.
+#[derive(Debug)]
+pub(crate) struct Provisioned {
+    pub resource: Resource,
+    pub created: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct AddonState {
+    faults: BTreeSet<Fault>,
+    pub secrets: Secrets,
+    slow_delay: Duration,
+    store: Mutex<Store>,
+    /// Session cookie value → the resource whose dashboard it opens.
+    sessions: Mutex<HashMap<String, String>>,
+    requests: AtomicUsize,
+    stopping: watch::Sender<bool>,
+}
+
+impl AddonState {
+    pub fn new(faults: BTreeSet<Fault>, secrets: Secrets, slow_delay: Duration) -> Self {
+        Self {
+            faults,
+            secrets,
+            slow_delay,
+            store: Mutex::default(),
+            sessions: Mutex::default(),
+            requests: AtomicUsize::new(0),
+            stopping: watch::Sender::new(false),
+        }
+    }
+
+    pub fn has(&self, fault: Fault) -> bool {
+        self.faults.contains(&fault)
+    }
+
+    /// The store, even after a handler panicked while holding it: every update is a single
+    /// insert or remove, so the data is never left half-written.
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn sessions(&self) -> MutexGuard<'_, HashMap<String, String>> {
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn count_request(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn requests_seen(&self) -> usize {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Resolves once [`AddonState::stop`] has been called.
+    pub fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut stopping = self.stopping.subscribe();
+        async move {
+            // An error means the sender is gone, which is as stopped as it gets.
+            let _ = stopping.wait_for(|stopping| *stopping).await;
+        }
+    }
+
+    /// The slow faults' delay, cut short by shutdown so a slow add-on still stops promptly.
+    pub async fn pause(&self) {
+        tokio::select! {
+            () = tokio::time::sleep(self.slow_delay) => {}
+            () = self.stopped() => {}
+        }
+    }
+
+    /// Provisions the resource `key` names, or hands back the one it already names.
+    pub async fn provision(&self, key: &str, plan: &str) -> io::Result<Provisioned> {
+        if !self.has(Fault::RacyReplay) {
+            let mut store = self.store();
+            return match self.replayed(&store, key) {
+                Some(replayed) => Ok(replayed),
+                None => self.create(&mut store, key, plan),
+            };
+        }
+        let replayed = self.replayed(&self.store(), key);
+        if let Some(replayed) = replayed {
+            return Ok(replayed);
+        }
+        // The fault: the lock is not held while the resource is being set up.
+        tokio::time::sleep(RACE_WINDOW).await;
+        self.create(&mut self.store(), key, plan)
+    }
+
+    fn replayed(&self, store: &Store, key: &str) -> Option<Provisioned> {
+        if self.has(Fault::NewIdOnReplay) {
+            return None;
+        }
+        store.by_key(key).map(|resource| Provisioned {
+            resource: resource.clone(),
+            created: false,
+        })
+    }
+
+    fn create(&self, store: &mut Store, key: &str, plan: &str) -> io::Result<Provisioned> {
+        if self.has(Fault::SameIdForEveryResource) {
+            let shared = store
+                .shared
+                .as_deref()
+                .and_then(|id| store.live(id))
+                .cloned();
+            if let Some(shared) = shared {
+                store.alias(key, &shared.id);
+                return Ok(Provisioned {
+                    resource: shared,
+                    created: false,
+                });
+            }
+        }
+        let resource = Resource {
+            id: store.fresh_id()?,
+            key: key.to_owned(),
+            plan: plan.to_owned(),
+            token: random_hex(16)?,
+        };
+        store.insert(resource.clone());
+        if self.has(Fault::SameIdForEveryResource) {
+            store.shared = Some(resource.id.clone());
+        }
+        Ok(Provisioned {
+            resource,
+            created: true,
+        })
+    }
+
+    pub fn lookup(&self, id: &str) -> Lookup {
+        self.store().lookup(id)
+    }
+
+    /// Moves a live resource to `plan`; `None` when `id` is not live.
+    pub fn change_plan(&self, id: &str, plan: &str) -> Option<Resource> {
+        let mut store = self.store();
+        let resource = store.live_mut(id)?;
+        resource.plan = plan.to_owned();
+        Some(resource.clone())
+    }
+
+    /// Deprovisions `id`, answering with what `id` was before.
+    pub fn deprovision(&self, id: &str) -> Lookup {
+        let mut store = self.store();
+        let found = store.lookup(id);
+        if matches!(found, Lookup::Live(_)) && !self.has(Fault::DeprovisionKeepsResource) {
+            store.remove(id);
+        }
+        found
+    }
+
+    pub fn live_resources(&self) -> Vec<String> {
+        let mut ids: Vec<_> = self
+            .store()
+            .resources()
+            .map(|resource| resource.id.clone())
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Opens a dashboard session for a resource; the answer is the session cookie's value.
+    pub fn open_session(&self, resource_id: &str) -> io::Result<String> {
+        let session = random_hex(16)?;
+        self.sessions()
+            .insert(session.clone(), resource_id.to_owned());
+        Ok(session)
+    }
+
+    pub fn session_resource(&self, session: &str) -> Option<String> {
+        self.sessions().get(session).cloned()
+    }
+}
