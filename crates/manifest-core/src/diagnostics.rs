@@ -157,14 +157,14 @@ pub fn mask_secret_values(text: &str) -> String {
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {
         let lower = line.to_ascii_lowercase();
-        if let Some(value) = SECRET_KEYS
-            .iter()
-            .filter_map(|key| lower.find(key).map(|at| at + key.len()))
-            .min()
-            .and_then(|after_key| secret_value_range(line, after_key))
-        {
-            for byte in &mut masked[line_start + value.start..line_start + value.end] {
-                *byte = b'*';
+        // Every secret-looking key on the line: one-line manifests hold several.
+        for key in SECRET_KEYS {
+            for (at, _) in lower.match_indices(key) {
+                if let Some(value) = secret_value_range(line, at + key.len()) {
+                    for byte in &mut masked[line_start + value.start..line_start + value.end] {
+                        *byte = b'*';
+                    }
+                }
             }
         }
         line_start += line.len();
@@ -290,6 +290,12 @@ mod tests {
     fn snippets_never_show_secret_values() {
         let text = "{\n  \"password\": \"hunter2\",\n  \"sso_salt\": \"pepper\\\"x\",\n  \"regions\": []\n}\nauth-token: abc123\n";
         let masked = mask_secret_values(text);
+        let one_line =
+            mask_secret_values(r#"{"password": "hunter2", "sso_salt": "pepper", "id": "x"}"#);
+        assert_eq!(
+            one_line,
+            r#"{"password": "*******", "sso_salt": "******", "id": "x"}"#
+        );
         assert_eq!(masked.len(), text.len());
         for secret in ["hunter2", "pepper", "abc123"] {
             assert!(!masked.contains(secret), "{secret} in {masked}");

@@ -1,0 +1,166 @@
+//! The Scalingo dialect: how Scalingo's add-on provider API looks from the provider's side.
+//!
+//! * `manifest.json`: reading it ([`Dialect::load_manifest`]) and its static rules
+//!   ([`Dialect::manifest_findings`]), every problem pointing at a place in the file.
+//! * The provisioning calls: `POST base_url`, `PUT base_url/<id>`, `DELETE base_url/<id>`, with
+//!   HTTP Basic `username:password`. Each plan's `options` travel with the calls for that plan.
+//! * Single sign-on: a browser `GET sso_url?id=&timestamp=&token=` with
+//!   `token = sha1(id:sso_salt:timestamp)` ([`sso_token`] computes it).
+//!
+//! Everything goes through [`Scalingo`], an implementation of [`manifest_core::Dialect`].
+
+mod manifest;
+mod requests;
+mod rules;
+mod skeleton;
+mod sso;
+#[cfg(test)]
+mod testing;
+
+use std::time::Duration;
+
+use manifest_core::dialect::{SkeletonSecrets, TokenKind};
+use manifest_core::http::{HttpRequest, HttpResponse};
+use manifest_core::{
+    Ctx, Diagnostic, Diagnostics, Dialect, Expectations, Manifest, Platform, ProvisionInput,
+    ProvisionReply, Resource, Source, SsoLogin,
+};
+
+pub use requests::API_ACCEPT;
+pub use sso::sso_token;
+
+/// The Scalingo dialect. Stateless: every answer comes from the manifest and the run's [`Ctx`].
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Scalingo;
+
+/// Scalingo's rules as data. Sources: the add-on provider documentation (200/201/202 on
+/// provision, 204 with no body on deprovision, `id` of at most 255 characters, the SHA-1 login
+/// token) and scalingo-addon-api-tester (the statuses it accepted). 202 is an ordinary success:
+/// Scalingo has no asynchronous provisioning callback. Scalingo publishes no deadline and no
+/// login window: 30 s and 5 minutes are our own limits, in line with the other platforms.
+static EXPECTATIONS: Expectations = Expectations {
+    provision_ok: &[200, 201, 202],
+    provision_async: None,
+    provision_replay_ok: &[200, 201, 202],
+    plan_change_ok: &[200],
+    deprovision_ok: &[204],
+    deprovision_empty_body: true,
+    deprovision_repeat_ok: &[204, 404, 410],
+    unauthorized: &[401],
+    deadline_should: None,
+    deadline_must: Duration::from_secs(30),
+    id_max_len: Some(255),
+    sso_window: Duration::from_secs(300),
+    sso_rejected: &[401, 403],
+    sso_token_kinds: &[TokenKind::Id],
+    sso_page_markers: &[],
+    default_plan: "free",
+    default_plan_change_to: "pro",
+    default_region: "osc-fr1",
+};
+
+impl Dialect for Scalingo {
+    fn platform(&self) -> Platform {
+        Platform::Scalingo
+    }
+
+    fn default_manifest_file(&self) -> &'static str {
+        "manifest.json"
+    }
+
+    fn recognizes(&self, document: &serde_json::Value) -> bool {
+        let Some(top) = document.as_object() else {
+            return false;
+        };
+        let has_plans = top.get("plans").is_some_and(serde_json::Value::is_array);
+        (has_plans || top.contains_key("username")) && !top.contains_key("api")
+    }
+
+    fn load_manifest(&self, source: Source) -> Result<Manifest, Diagnostics> {
+        manifest::load(source)
+    }
+
+    fn manifest_findings(&self, manifest: &Manifest) -> Vec<Diagnostic> {
+        rules::findings(manifest)
+    }
+
+    fn manifest_skeleton(&self, secrets: &SkeletonSecrets) -> String {
+        skeleton::skeleton(secrets)
+    }
+
+    fn expectations(&self) -> &Expectations {
+        &EXPECTATIONS
+    }
+
+    fn provision(&self, ctx: &Ctx, input: &ProvisionInput) -> HttpRequest {
+        requests::provision(ctx, input)
+    }
+
+    fn read_provision(
+        &self,
+        _input: &ProvisionInput,
+        response: &HttpResponse,
+    ) -> Result<ProvisionReply, String> {
+        requests::read_provision(response)
+    }
+
+    fn change_plan(&self, ctx: &Ctx, resource: &Resource, plan: &str) -> HttpRequest {
+        requests::change_plan(ctx, resource, plan)
+    }
+
+    fn deprovision(&self, ctx: &Ctx, resource: &Resource) -> HttpRequest {
+        requests::deprovision(ctx, resource)
+    }
+
+    fn sso(&self, ctx: &Ctx, login: &SsoLogin) -> Option<HttpRequest> {
+        sso::request(ctx, login)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn recognizes_scalingo_shaped_documents_only() {
+        assert!(Scalingo.recognizes(&json!({"name": "x", "plans": []})));
+        assert!(Scalingo.recognizes(&json!({"username": "x"})));
+        assert!(Scalingo.recognizes(&json!({"username": "x", "plans": "free"})));
+        assert!(!Scalingo.recognizes(&json!({"name": "x", "plans": "free"})));
+        assert!(!Scalingo.recognizes(&json!({"id": "x", "api": {}, "plans": []})));
+        assert!(!Scalingo.recognizes(&json!({"username": "x", "api": {}})));
+        assert!(!Scalingo.recognizes(&json!({"addon-url": "http://x"})));
+        assert!(!Scalingo.recognizes(&json!([{"plans": []}])));
+    }
+
+    #[test]
+    fn expectations_follow_the_provider_api() {
+        let expectations = Scalingo.expectations();
+        assert_eq!(expectations.provision_ok, [200, 201, 202]);
+        assert_eq!(expectations.provision_async, None);
+        assert_eq!(expectations.provision_replay_ok, [200, 201, 202]);
+        assert_eq!(expectations.plan_change_ok, [200]);
+        assert_eq!(expectations.deprovision_ok, [204]);
+        assert!(expectations.deprovision_empty_body);
+        assert_eq!(expectations.deprovision_repeat_ok, [204, 404, 410]);
+        assert_eq!(expectations.unauthorized, [401]);
+        assert_eq!(expectations.deadline_should, None);
+        assert_eq!(expectations.deadline_must, Duration::from_secs(30));
+        assert_eq!(expectations.id_max_len, Some(255));
+        assert_eq!(expectations.sso_window, Duration::from_secs(300));
+        assert_eq!(expectations.sso_rejected, [401, 403]);
+        assert_eq!(expectations.sso_token_kinds, [TokenKind::Id]);
+        assert!(expectations.sso_page_markers.is_empty());
+        assert_eq!(
+            (
+                expectations.default_plan,
+                expectations.default_plan_change_to,
+                expectations.default_region
+            ),
+            ("free", "pro", "osc-fr1")
+        );
+        assert_eq!(Scalingo.default_manifest_file(), "manifest.json");
+        assert_eq!(Scalingo.platform(), Platform::Scalingo);
+    }
+}
