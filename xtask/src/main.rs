@@ -1,1 +1,204 @@
-fn main() {}
+//! Project tasks, run with `cargo xtask TASK`.
+//!
+//! `conformance` runs the whole suite in-process against the reference add-on, once per variant
+//! of it, and fails unless every check passes and nothing is left provisioned.
+
+use std::io;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use cli::ColorChoice;
+use cli::commands::test::{ctrl_c, random_seed};
+use cli::render::{human, summary_line};
+use http_runner::{RunOptions, run_suite};
+use manifest_core::{Platform, Source, SsoTransport};
+use reference_addon::ReferenceAddon;
+
+const USAGE: &str = "\
+usage: cargo xtask TASK
+
+tasks:
+  conformance [--seed N]   run the suite against the reference add-on (Heroku, with POST and
+                           GET single sign-on) and fail unless every check passes
+  help                     print this
+";
+
+#[derive(Debug, PartialEq, Eq)]
+enum Task {
+    Conformance { seed: Option<u64> },
+    Help,
+}
+
+fn parse(args: &[String]) -> Result<Task, String> {
+    let Some((task, rest)) = args.split_first() else {
+        return Ok(Task::Help);
+    };
+    match task.as_str() {
+        "help" | "--help" | "-h" => Ok(Task::Help),
+        "conformance" => {
+            let mut seed = None;
+            let mut rest = rest.iter();
+            while let Some(arg) = rest.next() {
+                match arg.as_str() {
+                    "--seed" => {
+                        let value = rest.next().ok_or("--seed needs a number")?;
+                        seed = Some(
+                            value
+                                .parse()
+                                .map_err(|_| format!("--seed: `{value}` is not a number"))?,
+                        );
+                    }
+                    other => return Err(format!("conformance: unexpected argument `{other}`")),
+                }
+            }
+            Ok(Task::Conformance { seed })
+        }
+        other => Err(format!("unknown task `{other}`")),
+    }
+}
+
+/// One configuration of the reference add-on that must pass every check.
+#[derive(Debug, Clone, Copy)]
+struct Variant {
+    platform: Platform,
+    sso: SsoTransport,
+}
+
+impl Variant {
+    fn name(self) -> String {
+        let sso = match self.sso {
+            SsoTransport::Get => "GET",
+            SsoTransport::Post => "POST",
+        };
+        format!("{} reference add-on, {sso} single sign-on", self.platform)
+    }
+}
+
+const VARIANTS: [Variant; 2] = [
+    Variant {
+        platform: Platform::Heroku,
+        sso: SsoTransport::Post,
+    },
+    Variant {
+        platform: Platform::Heroku,
+        sso: SsoTransport::Get,
+    },
+];
+
+/// Runs the suite against one variant; `Ok(true)` when every check passed and the add-on was
+/// left with no resources.
+async fn run_variant(variant: Variant, seed: u64, color: bool) -> Result<bool, String> {
+    let addon = ReferenceAddon::new(variant.platform)
+        .sso_transport(variant.sso)
+        .start()
+        .await
+        .map_err(|error| format!("cannot start the reference add-on: {error}"))?;
+    println!("== {}", variant.name());
+    let dialect = cli::registry::dialect(variant.platform).map_err(|error| error.to_string())?;
+    let source = Source::new(variant.name(), addon.manifest_json());
+    let manifest = dialect
+        .load_manifest(source)
+        .map_err(|diagnostics| diagnostics.render(color))?;
+    let options = RunOptions {
+        seed,
+        cases: 1,
+        ..RunOptions::default()
+    };
+    let report = run_suite(dialect.as_ref(), manifest, options, ctrl_c())
+        .await
+        .map_err(|error| error.to_string())?;
+    let leftovers = addon.live_resources();
+    addon.shutdown().await;
+
+    print!("{}", human::render(&report, color));
+    if !leftovers.is_empty() {
+        println!(
+            "the run left {} resource(s) provisioned: {}",
+            leftovers.len(),
+            leftovers.join(", ")
+        );
+    }
+    println!();
+    let passed = report.exit_code() == manifest_core::exit::PASSED && leftovers.is_empty();
+    if !passed {
+        eprintln!("{}: {}", variant.name(), summary_line(&report));
+    }
+    Ok(passed)
+}
+
+async fn conformance(seed: Option<u64>) -> Result<bool, String> {
+    let seed = match seed {
+        Some(seed) => seed,
+        None => random_seed().map_err(|error| error.to_string())?,
+    };
+    let color = ColorChoice::Auto.enabled_for(&io::stdout());
+    let started = Instant::now();
+    let mut passed = true;
+    for variant in VARIANTS {
+        passed &= run_variant(variant, seed, color).await?;
+    }
+    let verdict = if passed { "passed" } else { "FAILED" };
+    println!(
+        "conformance {verdict}: {} variants, seed {seed}, {:.1} s (replay with `cargo xtask \
+         conformance --seed {seed}`)",
+        VARIANTS.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(passed)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match parse(&args) {
+        Ok(Task::Help) => {
+            print!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Ok(Task::Conformance { seed }) => {
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(runtime) => runtime,
+                Err(error) => {
+                    eprintln!("error: cannot start the async runtime: {error}");
+                    return ExitCode::from(2);
+                }
+            };
+            match runtime.block_on(conformance(seed)) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Err(message) => {
+            eprintln!("error: {message}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn parses_tasks() {
+        assert_eq!(parse(&args(&[])), Ok(Task::Help));
+        assert_eq!(
+            parse(&args(&["conformance"])),
+            Ok(Task::Conformance { seed: None })
+        );
+        assert_eq!(
+            parse(&args(&["conformance", "--seed", "7"])),
+            Ok(Task::Conformance { seed: Some(7) })
+        );
+        assert!(parse(&args(&["conformance", "--seed"])).is_err());
+        assert!(parse(&args(&["conformance", "--seed", "x"])).is_err());
+        assert!(parse(&args(&["bench"])).is_err());
+    }
+}

@@ -1,1 +1,17 @@
-fn main() {}
+use std::io;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let color = cli.color;
+    let code = match cli::run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprint!("{}", error.render(color.enabled_for(&io::stderr())));
+            error.exit_code()
+        }
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(u8::MAX))
+}

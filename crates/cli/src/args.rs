@@ -1,0 +1,401 @@
+//! The command line of `addon-conform`, as clap types. The per-platform binaries reuse the
+//! argument groups and value parsers defined here.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use manifest_core::{Environment, Platform, SsoTransport};
+use reference_addon::Fault;
+use url::Url;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "addon-conform",
+    version,
+    about = "Tests whether an add-on provider speaks a PaaS marketplace's provisioning protocol \
+             (Heroku, Scalingo, Bitrise)",
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// When to colour the output: `auto` on a terminal unless `NO_COLOR` is set.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a manifest skeleton with a freshly generated password and SSO salt.
+    Init(InitArgs),
+    /// Work with manifests without contacting the provider.
+    #[command(subcommand)]
+    Manifest(ManifestCommand),
+    /// Run the conformance suite against a provider.
+    Test(Box<TestArgs>),
+    /// List the check catalog.
+    Checks(ChecksArgs),
+    /// Explain one check: what it verifies, where the rule comes from, which fault proves it.
+    Explain(ExplainArgs),
+    /// Serve the built-in reference add-on, optionally with faults, until Ctrl-C.
+    ServeReference(ServeReferenceArgs),
+    /// Print a fresh single sign-on login for a resource, to open in a browser.
+    Sso(SsoArgs),
+    /// Provision one resource, run a command with its config vars, then change its plan and
+    /// deprovision it.
+    Run(RunArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ManifestCommand {
+    /// Check a manifest against the platform's static rules.
+    Check(ManifestCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The platform the manifest is for.
+    #[arg(long, value_parser = platform_parser())]
+    pub platform: Platform,
+    /// Where to write it [default: the platform's manifest file name].
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// How single sign-on reaches the provider (Heroku: `post` to an `sso_url`, or legacy `get`).
+    #[arg(long, value_enum)]
+    pub sso: Option<SsoArg>,
+    /// Overwrite an existing file (its password and salt are replaced).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Which manifest a command reads.
+#[derive(Debug, Clone, Args)]
+pub struct ManifestArgs {
+    /// The platform [default: inferred from the manifest].
+    #[arg(long, value_parser = platform_parser())]
+    pub platform: Option<Platform>,
+    /// The manifest [default: the platform's manifest file in the current directory].
+    #[arg(long, short)]
+    pub manifest: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ManifestCheckArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    /// `json` prints the diagnostics with their line and column, for editors and scripts.
+    #[arg(long, value_enum, default_value_t = ManifestFormat::Human)]
+    pub format: ManifestFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    /// Which of the manifest's environments to target.
+    #[arg(long = "env", value_parser = environment_parser(), default_value = "test")]
+    pub environment: Environment,
+    /// Send provisioning calls here instead of the manifest's URL.
+    #[arg(long)]
+    pub base_url: Option<Url>,
+    /// Send single sign-on logins here instead of the manifest's URL.
+    #[arg(long)]
+    pub sso_url: Option<Url>,
+    /// Run only the checks whose id matches (`*` matches anything); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub only: Vec<String>,
+    /// Skip the checks whose id matches (`*` matches anything); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub skip: Vec<String>,
+    /// The plan to provision [default: the platform's usual test plan].
+    #[arg(long, value_name = "NAME")]
+    pub plan: Option<String>,
+    /// The plan to change to [default: the platform's usual second plan].
+    #[arg(long, value_name = "NAME")]
+    pub plan_change_to: Option<String>,
+    /// A provision option sent with every provision; repeatable.
+    #[arg(long = "option", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub options: Vec<(String, String)>,
+    /// Deadline for every request, in seconds, instead of the platform's.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub timeout: Option<Duration>,
+    /// The report format: text for people, the JSON report, or JUnit XML.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Write the report here instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Seed of the generated inputs; the same seed replays the same run [default: random].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// How many times the generated part of the suite repeats.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub cases: u32,
+    /// Run the checks that need a resource against this existing resource id.
+    #[arg(long, value_name = "ID")]
+    pub resource: Option<String>,
+    /// How old an SSO timestamp may be, in seconds, instead of the platform's window.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub sso_window: Option<Duration>,
+    /// Also run the legacy SSO checks (Heroku nav-data cookie and header).
+    #[arg(long)]
+    pub legacy_sso: bool,
+    /// Reserved for the durable ledger of provisioned resources; has no effect yet.
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+}
+
+impl TestArgs {
+    pub fn options_map(&self) -> BTreeMap<String, String> {
+        self.options.iter().cloned().collect()
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SsoArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    /// Which of the manifest's environments to target.
+    #[arg(long = "env", value_parser = environment_parser(), default_value = "test")]
+    pub environment: Environment,
+    /// The provider's id of the resource to sign in to.
+    pub id: String,
+    /// The platform's id of the resource (Heroku's `uuid`) [default: ID].
+    #[arg(long)]
+    pub uuid: Option<String>,
+    /// Open the login in the default browser.
+    #[arg(long)]
+    pub open: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    /// Which of the manifest's environments to target.
+    #[arg(long = "env", value_parser = environment_parser(), default_value = "test")]
+    pub environment: Environment,
+    /// The plan to provision [default: the platform's usual test plan].
+    #[arg(long, value_name = "NAME")]
+    pub plan: Option<String>,
+    /// The plan to change to before deprovisioning [default: the platform's usual second plan].
+    #[arg(long, value_name = "NAME")]
+    pub plan_change_to: Option<String>,
+    /// The command to run, after `--`, with the resource's config vars in its environment.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    /// Only the checks that apply to this platform.
+    #[arg(long, value_parser = platform_parser())]
+    pub platform: Option<Platform>,
+    /// `json` prints every catalog entry in full, explanation included.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A check id, such as `provision.auth`.
+    pub check: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeReferenceArgs {
+    #[arg(long, value_parser = platform_parser(), default_value = "heroku")]
+    pub platform: Platform,
+    /// The loopback port to listen on (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Make the add-on misbehave in this way; repeatable.
+    #[arg(long = "fault", value_name = "FAULT", value_parser = parse_fault)]
+    pub faults: Vec<Fault>,
+    /// How the manifest asks for single sign-on.
+    #[arg(long, value_enum)]
+    pub sso: Option<SsoArg>,
+    /// Where to write the add-on's manifest [default: a temporary file, removed on exit].
+    #[arg(long, value_name = "FILE")]
+    pub manifest_out: Option<PathBuf>,
+    /// List the faults the reference add-on can have, and exit.
+    #[arg(long, exclusive = true)]
+    pub list_faults: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether output written to `stream` gets colour.
+    pub fn enabled_for(self, stream: &impl IsTerminal) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+                !no_color && stream.is_terminal()
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SsoArg {
+    Get,
+    Post,
+}
+
+impl From<SsoArg> for SsoTransport {
+    fn from(value: SsoArg) -> Self {
+        match value {
+            SsoArg::Get => SsoTransport::Get,
+            SsoArg::Post => SsoTransport::Post,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Human,
+    Json,
+    Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ManifestFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
+/// `--platform`, with the platform names shown in `--help` and in errors.
+pub fn platform_parser() -> impl TypedValueParser<Value = Platform> {
+    PossibleValuesParser::new(Platform::ALL.map(Platform::as_str))
+        .try_map(|name| name.parse::<Platform>())
+}
+
+/// `--env`.
+pub fn environment_parser() -> impl TypedValueParser<Value = Environment> {
+    const ENVIRONMENTS: [Environment; 2] = [Environment::Test, Environment::Production];
+    PossibleValuesParser::new(ENVIRONMENTS.map(Environment::as_str)).try_map(|name| {
+        ENVIRONMENTS
+            .into_iter()
+            .find(|environment| environment.as_str() == name)
+            .ok_or_else(|| format!("unknown environment `{name}`"))
+    })
+}
+
+/// A duration in seconds, fractions allowed (`2.5`).
+pub fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !seconds.is_finite() || seconds <= 0.0 {
+        return Err(format!("`{text}` must be a positive number of seconds"));
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|error| format!("`{text}`: {error}"))
+}
+
+/// `KEY=VALUE`; the value may itself contain `=`.
+pub fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
+}
+
+/// A reference add-on fault by its kebab-case name.
+pub fn parse_fault(text: &str) -> Result<Fault, String> {
+    text.parse::<Fault>().map_err(|_| {
+        let known: Vec<String> = Fault::ALL.iter().map(ToString::to_string).collect();
+        format!("unknown fault `{text}`; known faults: {}", known.join(", "))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn seconds_accept_fractions_and_refuse_nonsense() {
+        assert_eq!(parse_seconds("2.5"), Ok(Duration::from_millis(2500)));
+        assert_eq!(parse_seconds("3"), Ok(Duration::from_secs(3)));
+        for bad in ["0", "-1", "nan", "inf", "soon"] {
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn options_split_on_the_first_equals_sign() {
+        assert_eq!(
+            parse_key_value("url=a=b"),
+            Ok(("url".to_string(), "a=b".to_string()))
+        );
+        assert!(parse_key_value("=x").is_err());
+        assert!(parse_key_value("flag").is_err());
+    }
+
+    #[test]
+    fn test_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "addon-conform",
+            "test",
+            "--platform",
+            "heroku",
+            "--env",
+            "production",
+            "--only",
+            "sso.*",
+            "--only",
+            "provision.auth",
+            "--option",
+            "size=large",
+            "--timeout",
+            "1.5",
+            "--seed",
+            "7",
+            "--cases",
+            "3",
+        ])
+        .unwrap();
+        let Command::Test(args) = cli.command else {
+            panic!("not the test command");
+        };
+        assert_eq!(args.manifest.platform, Some(Platform::Heroku));
+        assert_eq!(args.environment, Environment::Production);
+        assert_eq!(args.only, ["sso.*", "provision.auth"]);
+        assert_eq!(
+            args.options_map().get("size").map(String::as_str),
+            Some("large")
+        );
+        assert_eq!(args.timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(args.seed, Some(7));
+        assert_eq!(args.cases, 3);
+        assert!(
+            Cli::try_parse_from(["addon-conform", "test", "--cases", "0"]).is_err(),
+            "zero cases runs nothing"
+        );
+    }
+}

@@ -1,0 +1,234 @@
+//! `heroku-addon-conform`: the same commands in the vocabulary of Heroku's former `kensa` tool,
+//! for providers whose scripts already speak it.
+
+use std::io;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use cli::args::{
+    InitArgs, ManifestArgs, ManifestCheckArgs, ManifestFormat, ReportFormat, SsoArg, SsoArgs,
+    TestArgs,
+};
+use cli::{CliError, ColorChoice, Command, ManifestCommand};
+use manifest_core::{Environment, Platform};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "heroku-addon-conform",
+    version,
+    about = "Tests a Heroku add-on provider, with the commands of the former `kensa` tool",
+    max_term_width = 100
+)]
+struct HerokuCli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: HerokuCommand,
+}
+
+#[derive(Debug, Args)]
+struct Global {
+    /// The manifest.
+    #[arg(long, short, global = true, default_value = "addon-manifest.json")]
+    file: PathBuf,
+    /// Target the manifest's production URLs instead of its test URLs.
+    #[arg(long, global = true)]
+    production: bool,
+    /// The plan to provision [default: `test`].
+    #[arg(long, global = true, value_name = "NAME")]
+    plan: Option<String>,
+    /// Leave out the single sign-on checks.
+    #[arg(long, global = true)]
+    without_sso: bool,
+    /// The report format (`test`), or the diagnostics format (`test manifest`: human or json).
+    #[arg(long, global = true, value_enum, default_value_t = ReportFormat::Human)]
+    format: ReportFormat,
+    /// Seed of the generated inputs [default: random].
+    #[arg(long, global = true)]
+    seed: Option<u64>,
+    /// When to colour the output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Debug, Subcommand)]
+enum HerokuCommand {
+    /// Write a manifest skeleton with a fresh password and SSO salt.
+    Init {
+        /// How single sign-on reaches the provider.
+        #[arg(long, value_enum)]
+        sso: Option<SsoArg>,
+        /// Overwrite an existing manifest.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Run checks against the provider.
+    #[command(subcommand)]
+    Test(TestCommand),
+    /// Print a fresh single sign-on login for a resource.
+    Sso {
+        /// The provider's id of the resource.
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TestCommand {
+    /// Check the manifest without contacting the provider.
+    Manifest,
+    /// The provisioning checks.
+    Provision,
+    /// The deprovisioning checks, against an existing resource.
+    Deprovision { id: String },
+    /// The plan change checks, against an existing resource.
+    Planchange { id: String, plan: String },
+    /// The single sign-on checks, against an existing resource.
+    Sso { id: String },
+    /// The whole suite.
+    All,
+}
+
+impl Global {
+    fn manifest(&self) -> ManifestArgs {
+        ManifestArgs {
+            platform: Some(Platform::Heroku),
+            manifest: Some(self.file.clone()),
+        }
+    }
+
+    fn environment(&self) -> Environment {
+        if self.production {
+            Environment::Production
+        } else {
+            Environment::Test
+        }
+    }
+
+    fn test(&self, only: Option<&str>, resource: Option<String>) -> TestArgs {
+        TestArgs {
+            manifest: self.manifest(),
+            environment: self.environment(),
+            base_url: None,
+            sso_url: None,
+            only: only.map(str::to_string).into_iter().collect(),
+            skip: if self.without_sso {
+                vec!["sso.*".to_string()]
+            } else {
+                Vec::new()
+            },
+            plan: self.plan.clone(),
+            plan_change_to: None,
+            options: Vec::new(),
+            timeout: None,
+            format: self.format,
+            output: None,
+            seed: self.seed,
+            cases: 1,
+            resource,
+            sso_window: None,
+            legacy_sso: false,
+            ledger: None,
+        }
+    }
+}
+
+/// The `addon-conform` command a kensa command stands for.
+fn translate(heroku: HerokuCli) -> Result<cli::Cli, CliError> {
+    let global = heroku.global;
+    let command = match heroku.command {
+        HerokuCommand::Init { sso, force } => Command::Init(InitArgs {
+            platform: Platform::Heroku,
+            output: Some(global.file.clone()),
+            sso,
+            force,
+        }),
+        HerokuCommand::Sso { id } => Command::Sso(SsoArgs {
+            manifest: global.manifest(),
+            environment: global.environment(),
+            id,
+            uuid: None,
+            open: false,
+        }),
+        HerokuCommand::Test(TestCommand::Manifest) => {
+            let format = match global.format {
+                ReportFormat::Human => ManifestFormat::Human,
+                ReportFormat::Json => ManifestFormat::Json,
+                ReportFormat::Junit => {
+                    return Err(CliError::usage(
+                        "`test manifest` prints human or json diagnostics, not junit",
+                    ));
+                }
+            };
+            Command::Manifest(ManifestCommand::Check(ManifestCheckArgs {
+                manifest: global.manifest(),
+                format,
+            }))
+        }
+        HerokuCommand::Test(TestCommand::Provision) => {
+            Command::Test(Box::new(global.test(Some("provision.*"), None)))
+        }
+        HerokuCommand::Test(TestCommand::Deprovision { id }) => {
+            Command::Test(Box::new(global.test(Some("deprovision.*"), Some(id))))
+        }
+        HerokuCommand::Test(TestCommand::Planchange { id, plan }) => {
+            let mut args = global.test(Some("plan-change.*"), Some(id));
+            args.plan_change_to = Some(plan);
+            Command::Test(Box::new(args))
+        }
+        HerokuCommand::Test(TestCommand::Sso { id }) => {
+            Command::Test(Box::new(global.test(Some("sso.*"), Some(id))))
+        }
+        HerokuCommand::Test(TestCommand::All) => Command::Test(Box::new(global.test(None, None))),
+    };
+    Ok(cli::Cli {
+        color: global.color,
+        command,
+    })
+}
+
+fn main() -> ExitCode {
+    let heroku = HerokuCli::parse();
+    let color = heroku.global.color;
+    let code = match translate(heroku).and_then(cli::run) {
+        Ok(code) => code,
+        Err(error) => {
+            eprint!("{}", error.render(color.enabled_for(&io::stderr())));
+            error.exit_code()
+        }
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(u8::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        HerokuCli::command().debug_assert();
+    }
+
+    #[test]
+    fn planchange_runs_the_plan_change_checks_on_the_named_resource() {
+        let heroku = HerokuCli::try_parse_from([
+            "heroku-addon-conform",
+            "--without-sso",
+            "test",
+            "planchange",
+            "r1",
+            "premium",
+            "--production",
+        ])
+        .unwrap();
+        let Command::Test(args) = translate(heroku).unwrap().command else {
+            panic!("not a test run");
+        };
+        assert_eq!(args.only, ["plan-change.*"]);
+        assert_eq!(args.skip, ["sso.*"]);
+        assert_eq!(args.resource.as_deref(), Some("r1"));
+        assert_eq!(args.plan_change_to.as_deref(), Some("premium"));
+        assert_eq!(args.environment, Environment::Production);
+    }
+}

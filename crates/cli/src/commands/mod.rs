@@ -1,0 +1,9 @@
+//! One module per command. Each returns the process exit code, or a [`crate::CliError`].
+
+pub mod catalog;
+pub mod init;
+pub mod manifest;
+pub mod run;
+pub mod serve;
+pub mod sso;
+pub mod test;

@@ -1,0 +1,136 @@
+//! `serve-reference`: the built-in correct add-on (or a deliberately broken one) on loopback, to
+//! try the suite, to demonstrate a fault, or to develop against.
+
+use std::io::Write;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use manifest_core::exit;
+use reference_addon::{Fault, ReferenceAddon};
+
+use crate::args::ServeReferenceArgs;
+use crate::commands::test::ctrl_c;
+use crate::error::CliError;
+use crate::registry;
+
+/// Every fault with the platforms it applies to and what it breaks.
+pub fn fault_list() -> String {
+    let width = Fault::ALL
+        .iter()
+        .map(|fault| fault.to_string().len())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for fault in Fault::ALL {
+        let platforms: Vec<&str> = fault.platforms().iter().map(|p| p.as_str()).collect();
+        out.push_str(&format!(
+            "{:width$}  [{}]  {}\n",
+            fault.to_string(),
+            platforms.join(","),
+            fault.description()
+        ));
+    }
+    out
+}
+
+/// Where the manifest went: a path the user chose, or a temporary file removed on exit.
+enum ManifestOut {
+    Chosen(PathBuf),
+    Temporary(tempfile::NamedTempFile),
+}
+
+impl ManifestOut {
+    fn path(&self) -> PathBuf {
+        match self {
+            ManifestOut::Chosen(path) => path.clone(),
+            ManifestOut::Temporary(file) => file.path().to_path_buf(),
+        }
+    }
+}
+
+fn write_manifest(chosen: Option<&PathBuf>, text: &str) -> Result<ManifestOut, CliError> {
+    match chosen {
+        Some(path) => {
+            std::fs::write(path, text)
+                .map_err(|error| CliError::file("cannot write", path, error))?;
+            Ok(ManifestOut::Chosen(path.clone()))
+        }
+        None => {
+            let mut file = tempfile::Builder::new()
+                .prefix("addon-conform-reference-")
+                .suffix(".json")
+                .tempfile()
+                .map_err(|error| CliError::io("cannot create a temporary manifest", error))?;
+            file.write_all(text.as_bytes())
+                .and_then(|()| file.flush())
+                .map_err(|error| CliError::io("cannot write the temporary manifest", error))?;
+            Ok(ManifestOut::Temporary(file))
+        }
+    }
+}
+
+pub async fn serve_reference(args: &ServeReferenceArgs) -> Result<i32, CliError> {
+    if args.list_faults {
+        print!("{}", fault_list());
+        return Ok(exit::PASSED);
+    }
+    registry::dialect(args.platform)?;
+    for fault in &args.faults {
+        if !fault.platforms().contains(&args.platform) {
+            return Err(CliError::usage(format!(
+                "fault `{fault}` does not apply to {}",
+                args.platform
+            )));
+        }
+    }
+
+    let mut addon = ReferenceAddon::new(args.platform);
+    for fault in &args.faults {
+        addon = addon.fault(*fault);
+    }
+    if let Some(sso) = args.sso {
+        addon = addon.sso_transport(sso.into());
+    }
+    let address = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
+    let running = addon
+        .start_on(address)
+        .await
+        .map_err(|error| CliError::io(format!("cannot listen on {address}"), error))?;
+    let manifest = write_manifest(args.manifest_out.as_ref(), &running.manifest_json())?;
+    let path = manifest.path();
+
+    let faults = if args.faults.is_empty() {
+        "no faults".to_string()
+    } else {
+        let names: Vec<String> = args.faults.iter().map(ToString::to_string).collect();
+        format!("faults: {}", names.join(", "))
+    };
+    println!(
+        "reference {} add-on ({faults}) listening on http://{}",
+        args.platform,
+        running.addr()
+    );
+    println!("manifest: {}", path.display());
+    println!(
+        "try:      addon-conform test --platform {} --manifest {}",
+        args.platform,
+        path.display()
+    );
+    println!("press Ctrl-C to stop");
+
+    ctrl_c().await;
+    let left = running.live_resources();
+    running.shutdown().await;
+    if left.is_empty() {
+        println!("stopped; no resources were left provisioned");
+    } else {
+        println!(
+            "stopped; {} resource(s) were still provisioned: {}",
+            left.len(),
+            left.join(", ")
+        );
+    }
+    // A temporary manifest is removed only now, once nothing can use it any more.
+    drop(manifest);
+    Ok(exit::PASSED)
+}

@@ -1,0 +1,110 @@
+//! `test`: the whole suite against a provider, reported as text, JSON or JUnit.
+
+use std::io;
+
+use http_runner::{RunOptions, run_suite};
+use manifest_core::Report;
+
+use crate::args::{ColorChoice, ReportFormat, TestArgs};
+use crate::error::CliError;
+use crate::load::ManifestFile;
+use crate::render;
+
+/// Completes on Ctrl-C. Where no handler can be installed the run is simply never interrupted:
+/// completing at once would cancel every run before it starts.
+pub async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// A seed from the operating system, for runs that do not name one.
+pub fn random_seed() -> Result<u64, CliError> {
+    getrandom::u64().map_err(|error| {
+        CliError::io(
+            "cannot get random bytes from the operating system",
+            io::Error::other(error),
+        )
+    })
+}
+
+pub fn run_options(args: &TestArgs, seed: u64) -> RunOptions {
+    RunOptions {
+        environment: args.environment,
+        base_url: args.base_url.clone(),
+        sso_url: args.sso_url.clone(),
+        only: args.only.clone(),
+        skip: args.skip.clone(),
+        plan: args.plan.clone(),
+        plan_change_to: args.plan_change_to.clone(),
+        options: args.options_map(),
+        timeout: args.timeout,
+        seed,
+        cases: args.cases,
+        resource: args.resource.clone(),
+        sso_window: args.sso_window,
+        legacy_sso: args.legacy_sso,
+    }
+}
+
+/// The report in the chosen format. Colour applies to the human format only.
+pub fn render_report(
+    report: &Report,
+    format: ReportFormat,
+    color: bool,
+) -> Result<String, CliError> {
+    match format {
+        ReportFormat::Human => Ok(render::human::render(report, color)),
+        ReportFormat::Json => render::json::render(report)
+            .map_err(|error| CliError::io("cannot write the JSON report", error.into())),
+        ReportFormat::Junit => render::junit::render(report).map_err(|error| {
+            CliError::io("cannot write the JUnit report", io::Error::other(error))
+        }),
+    }
+}
+
+/// Runs the suite; the exit code is the report's (0 passed, 1 failed, 3 unreachable).
+pub async fn test(args: &TestArgs, color: ColorChoice) -> Result<i32, CliError> {
+    let file = ManifestFile::open(&args.manifest)?;
+    let manifest = file
+        .load()
+        .map_err(|diagnostics| CliError::Manifest(Box::new(diagnostics)))?;
+    if args.ledger.is_some() {
+        eprintln!(
+            "note: --ledger is reserved and has no effect yet; this run deprovisions what it \
+             provisions before it ends"
+        );
+    }
+    let seed = match args.seed {
+        Some(seed) => seed,
+        None => random_seed()?,
+    };
+    let report = run_suite(
+        file.dialect.as_ref(),
+        manifest,
+        run_options(args, seed),
+        ctrl_c(),
+    )
+    .await?;
+
+    match &args.output {
+        Some(path) => {
+            let text = render_report(&report, args.format, false)?;
+            std::fs::write(path, text)
+                .map_err(|error| CliError::file("cannot write", path, error))?;
+            for note in render::run_notes(&report) {
+                eprintln!("note: {note}");
+            }
+            eprintln!(
+                "{} (report: {})",
+                render::summary_line(&report),
+                path.display()
+            );
+        }
+        None => {
+            let text = render_report(&report, args.format, color.enabled_for(&io::stdout()))?;
+            print!("{text}");
+        }
+    }
+    Ok(report.exit_code())
+}

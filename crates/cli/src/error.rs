@@ -1,0 +1,70 @@
+//! Why a command could not do its work. Every variant is a usage problem or an unreadable input
+//! (exit code 2); failed checks are not errors, they are a report with exit code 1.
+
+use std::io;
+use std::path::PathBuf;
+
+use http_runner::RunError;
+use manifest_core::{Diagnostics, Platform, exit};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(
+        "{} is not supported yet; supported platforms: {}",
+        .0,
+        crate::registry::supported_names()
+    )]
+    Unsupported(Platform),
+    #[error("{action} {}: {source}", path.display())]
+    File {
+        action: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+    #[error("{} cannot be read", .0.source.name)]
+    Manifest(Box<Diagnostics>),
+    #[error("the run could not start: {0}")]
+    Run(#[from] RunError),
+    #[error("{context}: {source}")]
+    Io { context: String, source: io::Error },
+}
+
+impl CliError {
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError::Usage(message.into())
+    }
+
+    pub fn file(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        CliError::File {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub fn io(context: impl Into<String>, source: io::Error) -> Self {
+        CliError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        exit::USAGE
+    }
+
+    /// The text to print on standard error: the manifest's diagnostics with their
+    /// `file:line:column`, then one `error:` line.
+    pub fn render(&self, color: bool) -> String {
+        match self {
+            CliError::Manifest(diagnostics) => format!(
+                "{}error: {} cannot be read\n",
+                diagnostics.render(color),
+                diagnostics.source.name
+            ),
+            other => format!("error: {other}\n"),
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! The `addon-conform` command line as a library: argument types, the commands, and the
+//! human, JSON and JUnit report renderers. `addon-conform` and the per-platform binaries are thin
+//! wrappers around it; integration tests drive the real binaries.
+
+pub mod args;
+pub mod commands;
+pub mod error;
+pub mod load;
+pub mod registry;
+pub mod render;
+
+use std::io;
+
+pub use args::{Cli, ColorChoice, Command, ManifestCommand};
+pub use error::CliError;
+
+/// Runs one command and returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32, CliError> {
+    let color = cli.color;
+    match cli.command {
+        Command::Init(args) => commands::init::init(&args),
+        Command::Manifest(ManifestCommand::Check(args)) => {
+            commands::manifest::check(&args, color.enabled_for(&io::stdout()))
+        }
+        Command::Test(args) => block_on(commands::test::test(&args, color)),
+        Command::Checks(args) => commands::catalog::checks(&args),
+        Command::Explain(args) => commands::catalog::explain(&args),
+        Command::ServeReference(args) => block_on(commands::serve::serve_reference(&args)),
+        Command::Sso(args) => commands::sso::sso(&args),
+        Command::Run(args) => block_on(commands::run::run(&args)),
+    }
+}
+
+/// Runs an async command on a fresh multi-threaded runtime.
+pub fn block_on<F: Future<Output = Result<i32, CliError>>>(future: F) -> Result<i32, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| CliError::io("cannot start the async runtime", error))?
+        .block_on(future)
+}

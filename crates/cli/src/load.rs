@@ -1,0 +1,93 @@
+//! Finding, reading and recognising a manifest: the part `manifest check` and `test` share.
+
+use std::path::{Path, PathBuf};
+
+use manifest_core::{Diagnostics, Dialect, JsonDocument, Manifest, Source};
+
+use crate::args::ManifestArgs;
+use crate::error::CliError;
+use crate::registry;
+
+/// A manifest file read from disk, with the dialect that will interpret it.
+#[derive(Debug)]
+pub struct ManifestFile {
+    pub dialect: Box<dyn Dialect>,
+    pub source: Source,
+}
+
+impl ManifestFile {
+    /// Finds the file (`--manifest`, or the platform's default name in the current directory),
+    /// reads it, and settles the dialect (`--platform`, the default name it was found under, or
+    /// the shape of its content).
+    ///
+    /// A file that is not valid JSON and whose platform has to be guessed is reported as
+    /// [`CliError::Manifest`], with the position of the syntax error.
+    pub fn open(args: &ManifestArgs) -> Result<Self, CliError> {
+        let given = args.platform.map(registry::dialect).transpose()?;
+        let (path, found_for) = match (&args.manifest, &given) {
+            (Some(path), _) => (path.clone(), None),
+            (None, Some(dialect)) => (PathBuf::from(dialect.default_manifest_file()), None),
+            (None, None) => {
+                let (path, dialect) = find_default()?;
+                (path, Some(dialect))
+            }
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error)
+                if error.kind() == std::io::ErrorKind::NotFound && args.manifest.is_none() =>
+            {
+                return Err(CliError::usage(format!(
+                    "{} not found; pass --manifest FILE, or create one with `addon-conform init`",
+                    path.display()
+                )));
+            }
+            Err(error) => return Err(CliError::file("cannot read", &path, error)),
+        };
+        let source = Source::new(path.display().to_string(), text);
+        let dialect = match given.or(found_for) {
+            Some(dialect) => dialect,
+            None => recognize(&source, &path)?,
+        };
+        Ok(Self { dialect, source })
+    }
+
+    /// Reads the manifest with its dialect; `Err` holds why it cannot be read at all.
+    pub fn load(&self) -> Result<Manifest, Diagnostics> {
+        self.dialect.load_manifest(self.source.clone())
+    }
+}
+
+/// The first supported platform whose default manifest exists in the current directory.
+fn find_default() -> Result<(PathBuf, Box<dyn Dialect>), CliError> {
+    let dialects = registry::supported();
+    let names: Vec<&str> = dialects
+        .iter()
+        .map(|dialect| dialect.default_manifest_file())
+        .collect();
+    let message = format!(
+        "no manifest found here (looked for {}); pass --manifest FILE, or create one with \
+         `addon-conform init --platform PLATFORM`",
+        names.join(", ")
+    );
+    dialects
+        .into_iter()
+        .find(|dialect| Path::new(dialect.default_manifest_file()).is_file())
+        .map(|dialect| (PathBuf::from(dialect.default_manifest_file()), dialect))
+        .ok_or_else(|| CliError::usage(message))
+}
+
+fn recognize(source: &Source, path: &Path) -> Result<Box<dyn Dialect>, CliError> {
+    let document = JsonDocument::parse(source.clone())
+        .map_err(|diagnostics| CliError::Manifest(Box::new(diagnostics)))?;
+    registry::supported()
+        .into_iter()
+        .find(|dialect| dialect.recognizes(&document.value))
+        .ok_or_else(|| {
+            CliError::usage(format!(
+                "{} does not look like a manifest of a supported platform ({}); pass --platform",
+                path.display(),
+                registry::supported_names()
+            ))
+        })
+}

@@ -1,0 +1,92 @@
+//! Runs the real `addon-conform` binary and collects what it printed.
+
+use std::path::Path;
+use std::process::Output;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_addon-conform");
+pub const HEROKU_BIN: &str = env!("CARGO_BIN_EXE_heroku-addon-conform");
+
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from_output(output: Output) -> Self {
+        Self {
+            code: output.status.code().expect("the binary ended by a signal"),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        }
+    }
+
+    /// Everything printed, for asserting that a secret appears nowhere.
+    pub fn all_output(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+
+    #[track_caller]
+    pub fn expect_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "unexpected exit code; {self:#?}");
+        self
+    }
+}
+
+fn command(dir: &Path, args: &[&str]) -> std::process::Command {
+    command_of(BIN, dir, args)
+}
+
+fn command_of(bin: &str, dir: &Path, args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(bin);
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env("RUST_BACKTRACE", "0");
+    command
+}
+
+/// Runs `addon-conform ARGS` in `dir` to completion.
+pub fn addon_conform(dir: &Path, args: &[&str]) -> Run {
+    Run::from_output(command(dir, args).output().expect("addon-conform starts"))
+}
+
+/// The same, without blocking the async runtime that serves the reference add-on.
+pub async fn addon_conform_async(dir: &Path, args: &[&str]) -> Run {
+    let output = tokio::process::Command::from(command(dir, args))
+        .output()
+        .await
+        .expect("addon-conform starts");
+    Run::from_output(output)
+}
+
+/// Runs `heroku-addon-conform ARGS` in `dir` without blocking the async runtime.
+pub async fn heroku_addon_conform_async(dir: &Path, args: &[&str]) -> Run {
+    let output = tokio::process::Command::from(command_of(HEROKU_BIN, dir, args))
+        .output()
+        .await
+        .expect("heroku-addon-conform starts");
+    Run::from_output(output)
+}
+
+/// Snapshot settings that replace what differs between runs (ports, uuids, ids, timestamps,
+/// durations, the seed), so a report can be compared with its snapshot.
+pub fn redact() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    for (pattern, replacement) in [
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
+        (
+            r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+            "[uuid]",
+        ),
+        (r"\b[0-9a-f]{16,}\b", "[id]"),
+        (r"\b1[0-9]{9}\b", "[timestamp]"),
+        (r"\b\d+ ms\b", "[n] ms"),
+        (r"seed \d+", "seed [seed]"),
+    ] {
+        settings.add_filter(pattern, replacement);
+    }
+    settings
+}

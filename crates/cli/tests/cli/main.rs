@@ -1,0 +1,10 @@
+//! End-to-end tests of the `addon-conform` binary: one test binary, a small harness, and one
+//! module per kind of command.
+
+mod catalog;
+mod harness;
+mod heroku;
+mod manifests;
+mod reference;
+mod run;
+mod sso;

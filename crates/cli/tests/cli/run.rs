@@ -1,0 +1,38 @@
+//! `run` against the reference add-on: the command sees the config vars, nothing is left behind.
+
+use manifest_core::Platform;
+use reference_addon::ReferenceAddon;
+
+use crate::harness::addon_conform_async;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_command_sees_the_config_and_the_resource_is_removed() {
+    let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("addon-manifest.json"),
+        addon.manifest_json(),
+    )
+    .unwrap();
+    let run = addon_conform_async(dir.path(), &["run", "--", "env"]).await;
+    run.expect_code(0);
+    assert!(run.stdout.contains("REFERENCE_DB_URL="), "{run:#?}");
+    assert!(run.stderr.contains("deprovision: "), "{run:#?}");
+    assert_eq!(addon.live_resources(), Vec::<String>::new());
+    addon.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_command_still_deprovisions_and_exits_1() {
+    let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("addon-manifest.json"),
+        addon.manifest_json(),
+    )
+    .unwrap();
+    let run = addon_conform_async(dir.path(), &["run", "--", "false"]).await;
+    run.expect_code(1);
+    assert_eq!(addon.live_resources(), Vec::<String>::new());
+    addon.shutdown().await;
+}
