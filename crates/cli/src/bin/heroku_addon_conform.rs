@@ -77,16 +77,30 @@ enum HerokuCommand {
 enum TestCommand {
     /// Check the manifest without contacting the provider.
     Manifest,
-    /// The provisioning checks.
-    Provision,
+    /// The provisioning checks; `--KEY=VALUE` arguments are sent as provision options.
+    Provision {
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "--KEY=VALUE"
+        )]
+        options: Vec<String>,
+    },
     /// The deprovisioning checks, against an existing resource.
     Deprovision { id: String },
     /// The plan change checks, against an existing resource.
     Planchange { id: String, plan: String },
     /// The single sign-on checks, against an existing resource.
     Sso { id: String },
-    /// The whole suite.
-    All,
+    /// The whole suite; `--KEY=VALUE` arguments are sent as provision options.
+    All {
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "--KEY=VALUE"
+        )]
+        options: Vec<String>,
+    },
 }
 
 impl Global {
@@ -133,6 +147,25 @@ impl Global {
     }
 }
 
+/// kensa's provision options: `--KEY=VALUE` arguments, sent as the provision's `options`.
+fn provision_options(arguments: &[String]) -> Result<Vec<(String, String)>, CliError> {
+    arguments
+        .iter()
+        .map(|argument| {
+            argument
+                .strip_prefix("--")
+                .and_then(|option| option.split_once('='))
+                .filter(|(key, _)| !key.is_empty())
+                .map(|(key, value)| (key.to_string(), value.to_string()))
+                .ok_or_else(|| {
+                    CliError::usage(format!(
+                        "`{argument}` is not a provision option; write options as --KEY=VALUE"
+                    ))
+                })
+        })
+        .collect()
+}
+
 /// The `addon-conform` command a kensa command stands for.
 fn translate(heroku: HerokuCli) -> Result<cli::Cli, CliError> {
     let global = heroku.global;
@@ -165,8 +198,10 @@ fn translate(heroku: HerokuCli) -> Result<cli::Cli, CliError> {
                 format,
             }))
         }
-        HerokuCommand::Test(TestCommand::Provision) => {
-            Command::Test(Box::new(global.test(Some("provision.*"), None)))
+        HerokuCommand::Test(TestCommand::Provision { options }) => {
+            let mut args = global.test(Some("provision.*"), None);
+            args.options = provision_options(&options)?;
+            Command::Test(Box::new(args))
         }
         HerokuCommand::Test(TestCommand::Deprovision { id }) => {
             Command::Test(Box::new(global.test(Some("deprovision.*"), Some(id))))
@@ -179,7 +214,11 @@ fn translate(heroku: HerokuCli) -> Result<cli::Cli, CliError> {
         HerokuCommand::Test(TestCommand::Sso { id }) => {
             Command::Test(Box::new(global.test(Some("sso.*"), Some(id))))
         }
-        HerokuCommand::Test(TestCommand::All) => Command::Test(Box::new(global.test(None, None))),
+        HerokuCommand::Test(TestCommand::All { options }) => {
+            let mut args = global.test(None, None);
+            args.options = provision_options(&options)?;
+            Command::Test(Box::new(args))
+        }
     };
     Ok(cli::Cli {
         color: global.color,
@@ -230,5 +269,31 @@ mod tests {
         assert_eq!(args.resource.as_deref(), Some("r1"));
         assert_eq!(args.plan_change_to.as_deref(), Some("premium"));
         assert_eq!(args.environment, Environment::Production);
+    }
+
+    #[test]
+    fn provision_passes_key_value_arguments_as_options() {
+        let heroku = HerokuCli::try_parse_from([
+            "heroku-addon-conform",
+            "test",
+            "provision",
+            "--size=large",
+            "--region-hint=eu=west",
+        ])
+        .unwrap();
+        let Command::Test(args) = translate(heroku).unwrap().command else {
+            panic!("not a test run");
+        };
+        assert_eq!(args.only, ["provision.*"]);
+        assert_eq!(
+            args.options,
+            [
+                ("size".to_string(), "large".to_string()),
+                ("region-hint".to_string(), "eu=west".to_string())
+            ]
+        );
+        let bad =
+            HerokuCli::try_parse_from(["heroku-addon-conform", "test", "all", "size"]).unwrap();
+        assert!(translate(bad).is_err());
     }
 }
