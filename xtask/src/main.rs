@@ -18,8 +18,8 @@ const USAGE: &str = "\
 usage: cargo xtask TASK
 
 tasks:
-  conformance [--seed N]   run the suite against the reference add-on (Heroku, with POST and
-                           GET single sign-on) and fail unless every check passes
+  conformance [--seed N]   run the suite against the reference add-on (Heroku with POST and
+                           GET single sign-on, Scalingo) and fail unless every check passes
   help                     print this
 ";
 
@@ -74,13 +74,17 @@ impl Variant {
     }
 }
 
-const VARIANTS: [Variant; 2] = [
+const VARIANTS: [Variant; 3] = [
     Variant {
         platform: Platform::Heroku,
         sso: SsoTransport::Post,
     },
     Variant {
         platform: Platform::Heroku,
+        sso: SsoTransport::Get,
+    },
+    Variant {
+        platform: Platform::Scalingo,
         sso: SsoTransport::Get,
     },
 ];

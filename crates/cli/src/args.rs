@@ -49,6 +49,24 @@ pub enum Command {
     /// Provision one resource, run a command with its config vars, then change its plan and
     /// deprovision it.
     Run(RunArgs),
+    /// Provision one resource and print its id and config vars; it stays until deprovisioned.
+    Provision(ProvisionArgs),
+    /// Move one resource to another plan.
+    PlanChange(PlanChangeArgs),
+    /// Delete one resource.
+    Deprovision(DeprovisionArgs),
+    /// The record of what was provisioned and not yet deprovisioned.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// List the resources that may still exist on a provider.
+    List(LedgerListArgs),
+    /// Remove every resource the ledger still holds, reloading credentials from each entry's
+    /// manifest. Run it while no `test` is recording into the same ledger.
+    Cleanup(LedgerCleanupArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -145,7 +163,8 @@ pub struct TestArgs {
     /// Also run the legacy SSO checks (Heroku nav-data cookie and header).
     #[arg(long)]
     pub legacy_sso: bool,
-    /// Reserved for the durable ledger of provisioned resources; has no effect yet.
+    /// Record what the run provisions here, so a run killed before its own cleanup can be
+    /// cleaned up with `ledger cleanup` [default: the user's ledger].
     #[arg(long, value_name = "PATH")]
     pub ledger: Option<PathBuf>,
 }
@@ -189,6 +208,85 @@ pub struct RunArgs {
     /// The command to run, after `--`, with the resource's config vars in its environment.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+    /// The ledger that records the resource until it is deprovisioned [default: the user's
+    /// ledger].
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+}
+
+/// Which provider a single operation goes to, and where it is recorded.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    /// Which of the manifest's environments to target.
+    #[arg(long = "env", value_parser = environment_parser(), default_value = "test")]
+    pub environment: Environment,
+    /// Send the request here instead of the manifest's provisioning URL.
+    #[arg(long)]
+    pub base_url: Option<Url>,
+    /// Deadline of the request, in seconds, instead of the platform's.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub timeout: Option<Duration>,
+    /// The ledger that records the resource [default: the user's ledger].
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProvisionArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// The plan [default: the manifest's first plan, or the platform's usual test plan].
+    #[arg(long, value_name = "NAME")]
+    pub plan: Option<String>,
+    /// A provision option; repeatable.
+    #[arg(long = "option", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub options: Vec<(String, String)>,
+    /// `json` prints the resource's id, plan and config vars as one JSON object.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanChangeArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// The provider's id of the resource.
+    pub id: String,
+    /// The plan to move it to.
+    pub plan: String,
+    /// `json` prints the resource's id, plan and the config vars the answer carried.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DeprovisionArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// The provider's id of the resource.
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerListArgs {
+    /// The ledger [default: the user's ledger].
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+    /// `json` prints every entry in full, for scripts.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerCleanupArgs {
+    /// The ledger [default: the user's ledger].
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+    /// Deadline of every request, in seconds, instead of the platform's.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub timeout: Option<Duration>,
 }
 
 #[derive(Debug, Args)]
@@ -397,5 +495,37 @@ mod tests {
             Cli::try_parse_from(["addon-conform", "test", "--cases", "0"]).is_err(),
             "zero cases runs nothing"
         );
+    }
+
+    #[test]
+    fn operation_and_ledger_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "addon-conform",
+            "plan-change",
+            "res-1",
+            "premium",
+            "--ledger",
+            "/tmp/l.sqlite3",
+            "--base-url",
+            "http://127.0.0.1:9/resources",
+        ])
+        .unwrap();
+        let Command::PlanChange(args) = cli.command else {
+            panic!("not plan-change");
+        };
+        assert_eq!((args.id.as_str(), args.plan.as_str()), ("res-1", "premium"));
+        assert_eq!(args.target.ledger, Some(PathBuf::from("/tmp/l.sqlite3")));
+        assert!(args.target.base_url.is_some());
+
+        let cli =
+            Cli::try_parse_from(["addon-conform", "ledger", "list", "--format", "json"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Ledger(LedgerCommand::List(LedgerListArgs {
+                format: ListFormat::Json,
+                ledger: None
+            }))
+        ));
+        assert!(Cli::try_parse_from(["addon-conform", "deprovision"]).is_err());
     }
 }

@@ -4,7 +4,7 @@
 use std::io;
 use std::path::PathBuf;
 
-use http_runner::RunError;
+use http_runner::{LedgerError, RunError};
 use manifest_core::{Diagnostics, Platform, exit};
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +27,8 @@ pub enum CliError {
     Manifest(Box<Diagnostics>),
     #[error("the run could not start: {0}")]
     Run(#[from] RunError),
+    #[error("{0}")]
+    Ledger(#[from] LedgerError),
     #[error("{context}: {source}")]
     Io { context: String, source: io::Error },
 }

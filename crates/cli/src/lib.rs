@@ -11,7 +11,7 @@ pub mod render;
 
 use std::io;
 
-pub use args::{Cli, ColorChoice, Command, ManifestCommand};
+pub use args::{Cli, ColorChoice, Command, LedgerCommand, ManifestCommand};
 pub use error::CliError;
 
 /// Runs one command and returns the process exit code.
@@ -28,6 +28,11 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::ServeReference(args) => block_on(commands::serve::serve_reference(&args)),
         Command::Sso(args) => commands::sso::sso(&args),
         Command::Run(args) => block_on(commands::run::run(&args)),
+        Command::Provision(args) => block_on(commands::operations::provision(&args)),
+        Command::PlanChange(args) => block_on(commands::operations::plan_change(&args)),
+        Command::Deprovision(args) => block_on(commands::operations::deprovision(&args)),
+        Command::Ledger(LedgerCommand::List(args)) => commands::ledger::list(&args),
+        Command::Ledger(LedgerCommand::Cleanup(args)) => block_on(commands::ledger::cleanup(&args)),
     }
 }
 

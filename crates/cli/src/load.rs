@@ -12,6 +12,8 @@ use crate::registry;
 #[derive(Debug)]
 pub struct ManifestFile {
     pub dialect: Box<dyn Dialect>,
+    /// Where it was read from, as given (relative paths stay relative).
+    pub path: PathBuf,
     pub source: Source,
 }
 
@@ -49,7 +51,11 @@ impl ManifestFile {
             Some(dialect) => dialect,
             None => recognize(&source, &path)?,
         };
-        Ok(Self { dialect, source })
+        Ok(Self {
+            dialect,
+            path,
+            source,
+        })
     }
 
     /// Reads the manifest with its dialect; `Err` holds why it cannot be read at all.

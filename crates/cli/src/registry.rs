@@ -9,7 +9,8 @@ use crate::error::CliError;
 fn build(platform: Platform) -> Option<Box<dyn Dialect>> {
     match platform {
         Platform::Heroku => Some(Box::new(heroku_adapter::Heroku)),
-        Platform::Scalingo | Platform::Bitrise => None,
+        Platform::Scalingo => Some(Box::new(scalingo_adapter::Scalingo)),
+        Platform::Bitrise => None,
     }
 }
 

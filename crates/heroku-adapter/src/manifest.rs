@@ -2,12 +2,13 @@
 //! error here; every other problem is left for the rules, so the model is filled as well as the
 //! file allows.
 
+use manifest_core::json_values::{describe, string_items, string_or_empty};
+use manifest_core::urls::{below, web_url};
 use manifest_core::{
     Credentials, Diagnostic, Diagnostics, Endpoints, JsonDocument, Manifest, Platform, Secret,
-    Source, Span, SsoTransport,
+    Source, SsoTransport,
 };
 use serde_json::Value;
-use url::Url;
 
 /// The feature in `api.requires` that asks for a log drain.
 pub(crate) const SYSLOG_DRAIN: &str = "syslog_drain";
@@ -22,7 +23,7 @@ pub(crate) fn load(source: Source) -> Result<Manifest, Diagnostics> {
                 describe(&document.value)
             ),
         )
-        .at(opening(&document, ""))
+        .at(document.opening_span(""))
         .help(
             "write the manifest as one JSON object with `id` and `api`; `init` prints a skeleton",
         );
@@ -31,13 +32,13 @@ pub(crate) fn load(source: Source) -> Result<Manifest, Diagnostics> {
 
     let api = top.get("api").and_then(Value::as_object);
     let api_field = |key: &str| api.and_then(|api| api.get(key));
-    let id = text(top.get("id"));
-    let password = Secret::new(text(api_field("password")));
+    let id = string_or_empty(top.get("id"));
+    let password = Secret::new(string_or_empty(api_field("password")));
     let sso_salt = api_field("sso_salt")
         .and_then(Value::as_str)
         .filter(|salt| !salt.trim().is_empty())
         .map(Secret::new);
-    let requires = strings(api_field("requires"));
+    let requires = string_items(api_field("requires"));
     let manifest = Manifest {
         platform: Platform::Heroku,
         credentials: Credentials::Basic {
@@ -47,10 +48,10 @@ pub(crate) fn load(source: Source) -> Result<Manifest, Diagnostics> {
         sso_salt,
         test: endpoints(api_field("test")),
         production: endpoints(api_field("production")),
-        config_vars: strings(api_field("config_vars")),
+        config_vars: string_items(api_field("config_vars")),
         config_prefix: config_prefix(&id, api_field("config_vars_prefix")),
         plans: Vec::new(),
-        regions: strings(api_field("regions")),
+        regions: string_items(api_field("regions")),
         log_drain: requires.iter().any(|feature| feature == SYSLOG_DRAIN),
         requires,
         id,
@@ -76,9 +77,11 @@ pub(crate) fn config_prefix(id: &str, declared: Option<&Value>) -> Option<String
 fn endpoints(value: Option<&Value>) -> Option<Endpoints> {
     match value? {
         Value::String(root) => {
+            // The legacy form names only the provider's root; Heroku calls
+            // `<root>/heroku/resources`.
             let root = web_url(root).ok()?;
             Some(Endpoints {
-                base_url: legacy_base_url(root),
+                base_url: below(&root, &["heroku", "resources"]),
                 sso_url: None,
                 sso_transport: SsoTransport::Get,
             })
@@ -99,78 +102,10 @@ fn endpoints(value: Option<&Value>) -> Option<Endpoints> {
     }
 }
 
-/// The legacy form names only the provider's root; Heroku calls `<root>/heroku/resources`.
-fn legacy_base_url(mut root: Url) -> Url {
-    root.set_query(None);
-    root.set_fragment(None);
-    if let Ok(mut segments) = root.path_segments_mut() {
-        segments.pop_if_empty().extend(["heroku", "resources"]);
-    }
-    root
-}
-
-/// Parses a URL Heroku could call: absolute, http or https, with a host. `Err` says what is
-/// wrong, without repeating the URL (it may hold credentials).
-pub(crate) fn web_url(text: &str) -> Result<Url, &'static str> {
-    if text.trim().is_empty() {
-        return Err("is empty");
-    }
-    if text.trim() != text {
-        return Err("has whitespace around it");
-    }
-    let url = Url::parse(text).map_err(|error| match error {
-        url::ParseError::RelativeUrlWithoutBase => "is not an absolute URL",
-        url::ParseError::EmptyHost => "has no host",
-        _ => "is not a valid URL",
-    })?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err("is not an http or https URL");
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err("has no host");
-    }
-    Ok(url)
-}
-
-fn text(value: Option<&Value>) -> String {
-    value.and_then(Value::as_str).unwrap_or_default().to_owned()
-}
-
-fn strings(value: Option<&Value>) -> Vec<String> {
-    value
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// A JSON value's kind with its article, for messages ("a number", "an array").
-pub(crate) fn describe(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// The first character of the value at `pointer`: a short place to point at for a whole object
-/// (pointing at all of it would underline the entire file).
-pub(crate) fn opening(document: &JsonDocument, pointer: &str) -> Option<Span> {
-    document
-        .value_span(pointer)
-        .map(|span| Span::new(span.offset, span.len.min(1)))
-}
-
 #[cfg(test)]
 mod tests {
+    use manifest_core::Span;
+
     use super::*;
 
     fn load_text(text: &str) -> Manifest {
@@ -267,31 +202,6 @@ mod tests {
     fn passes_syntax_errors_through() {
         let error = load(Source::new("m.json", "{\"id\": \"x\",}")).unwrap_err();
         assert_eq!(error.items[0].check, "manifest.parse");
-    }
-
-    #[test]
-    fn web_urls_must_be_absolute_http_with_a_host() {
-        assert!(web_url("https://db.example/heroku/resources").is_ok());
-        assert!(web_url("http://127.0.0.1:4567").is_ok());
-        assert_eq!(web_url(""), Err("is empty"));
-        assert_eq!(
-            web_url(" https://x.example"),
-            Err("has whitespace around it")
-        );
-        assert_eq!(
-            web_url("https://x.example\n"),
-            Err("has whitespace around it")
-        );
-        assert_eq!(web_url("/heroku/resources"), Err("is not an absolute URL"));
-        assert_eq!(
-            web_url("localhost:4567"),
-            Err("is not an http or https URL")
-        );
-        assert_eq!(
-            web_url("ftp://x.example"),
-            Err("is not an http or https URL")
-        );
-        assert_eq!(web_url("http://"), Err("has no host"));
     }
 
     #[test]

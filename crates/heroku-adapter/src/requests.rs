@@ -1,15 +1,10 @@
-//! The v3 provisioning calls Heroku makes, and how their answers read.
+//! The v3 provisioning calls Heroku makes. Their answers have the JSON shape
+//! [`manifest_core::reply::read_json_reply`] reads.
 
-use std::fmt;
-
-use manifest_core::http::{HttpRequest, HttpResponse, Method};
-use manifest_core::{Ctx, ProvisionInput, ProvisionReply, Resource};
-use serde::Deserialize;
-use serde::de::{Deserializer, MapAccess, Visitor};
+use manifest_core::http::{HttpRequest, Method};
+use manifest_core::urls::{below, resource_url};
+use manifest_core::{Ctx, ProvisionInput, Resource};
 use serde_json::{Map, Value, json};
-use url::Url;
-
-use crate::manifest::describe;
 
 /// The `Accept` header of every v3 provisioning call; a provider can tell v3 calls by it.
 pub const API_ACCEPT: &str = "application/vnd.heroku-addons+json; version=3";
@@ -77,102 +72,8 @@ pub(crate) fn deprovision(ctx: &Ctx, resource: &Resource) -> HttpRequest {
     .credentials(ctx.credentials.clone())
 }
 
-/// `base_url/<id>`, with the id percent-encoded as exactly one path segment, whether or not
-/// `base_url` ends in `/`.
-pub(crate) fn resource_url(base_url: &Url, id: &str) -> Url {
-    below(base_url, &[id])
-}
-
-fn below(base: &Url, segments: &[&str]) -> Url {
-    let mut url = base.clone();
-    url.set_query(None);
-    url.set_fragment(None);
-    if let Ok(mut path) = url.path_segments_mut() {
-        path.pop_if_empty().extend(segments);
-    }
-    url
-}
-
-pub(crate) fn read_provision(response: &HttpResponse) -> Result<ProvisionReply, String> {
-    let body = response.json()?;
-    let Value::Object(fields) = &body else {
-        return Err(format!(
-            "the body is {}, not a JSON object",
-            describe(&body)
-        ));
-    };
-    let id = fields.get("id").map(|id| match id {
-        Value::String(id) if id.trim().is_empty() => Err("`id` is blank".to_owned()),
-        // A URL cannot carry `.` or `..` as a path segment: `base_url/..` is another resource.
-        Value::String(id) if id == "." || id == ".." => Err(format!(
-            "`id` is `{id}`, which cannot be used in a URL path"
-        )),
-        Value::String(id) => Ok(id.clone()),
-        other => Err(format!("`id` is {}, not a string", describe(other))),
-    });
-    let config = match fields.get("config") {
-        None => Vec::new(),
-        Some(Value::Object(config)) => config_in_order(&response.body).unwrap_or_else(|| {
-            config
-                .iter()
-                .map(|(key, value)| (key.clone(), value.clone()))
-                .collect()
-        }),
-        Some(other) => return Err(format!("`config` is {}, not an object", describe(other))),
-    };
-    Ok(ProvisionReply {
-        id,
-        config,
-        message: fields
-            .get("message")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        log_drain_url: fields.get("log_drain_url").cloned(),
-    })
-}
-
-/// The `config` members in the order the provider wrote them (a `serde_json::Map` may sort
-/// them). `None` when the body cannot be read that way, e.g. when `config` appears twice.
-fn config_in_order(body: &[u8]) -> Option<Vec<(String, Value)>> {
-    #[derive(Deserialize)]
-    struct ConfigOnly {
-        config: OrderedObject,
-    }
-    serde_json::from_slice::<ConfigOnly>(body)
-        .ok()
-        .map(|only| only.config.0)
-}
-
-struct OrderedObject(Vec<(String, Value)>);
-
-impl<'de> Deserialize<'de> for OrderedObject {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Members;
-
-        impl<'de> Visitor<'de> for Members {
-            type Value = OrderedObject;
-
-            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-                formatter.write_str("a JSON object")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<OrderedObject, A::Error> {
-                let mut members = Vec::new();
-                while let Some(member) = map.next_entry::<String, Value>()? {
-                    members.push(member);
-                }
-                Ok(OrderedObject(members))
-            }
-        }
-
-        deserializer.deserialize_map(Members)
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use manifest_core::http::Body;
     use manifest_core::{Credentials, Secret};
 
@@ -183,16 +84,6 @@ mod tests {
         match &request.body {
             Body::Json(body) => body,
             other => panic!("expected a JSON body, got {other:?}"),
-        }
-    }
-
-    fn response(body: &str) -> HttpResponse {
-        HttpResponse {
-            status: 200,
-            headers: Vec::new(),
-            body: body.as_bytes().to_vec(),
-            truncated: false,
-            elapsed: Duration::ZERO,
         }
     }
 
@@ -277,80 +168,5 @@ mod tests {
             assert_eq!(delete.body, Body::Empty);
             assert!(delete.credentials.is_some());
         }
-    }
-
-    #[test]
-    fn ids_are_one_encoded_path_segment() {
-        let base = Url::parse("https://h.example/heroku/resources?x=1").unwrap();
-        for id in ["a/b", "a b", "a?b#c", "50%", "a\\b", "é", "..a", "a;b=c"] {
-            let url = resource_url(&base, id);
-            let segments: Vec<_> = url.path_segments().unwrap().collect();
-            assert_eq!(segments.len(), 3, "{id}: {url}");
-            assert_eq!(url.query(), None, "{id}: {url}");
-            let decoded: String = url::form_urlencoded::parse(
-                format!("x={}", segments[2].replace('+', "%2B")).as_bytes(),
-            )
-            .map(|(_, value)| value.into_owned())
-            .collect();
-            assert_eq!(decoded, id, "{url}");
-        }
-    }
-
-    #[test]
-    fn reads_a_provision_answer_in_order() {
-        let reply = read_provision(&response(
-            r#"{"id": "abc", "config": {"Z_URL": "z", "A_URL": 1}, "message": "hi",
-                "log_drain_url": "syslog://logs.example:514"}"#,
-        ))
-        .unwrap();
-        assert_eq!(reply.id, Some(Ok("abc".to_owned())));
-        assert_eq!(
-            reply.config,
-            [
-                ("Z_URL".to_owned(), json!("z")),
-                ("A_URL".to_owned(), json!(1))
-            ]
-        );
-        assert_eq!(reply.message.as_deref(), Some("hi"));
-        assert_eq!(
-            reply.log_drain_url,
-            Some(json!("syslog://logs.example:514"))
-        );
-    }
-
-    #[test]
-    fn reads_what_is_wrong_with_an_answer() {
-        assert_eq!(read_provision(&response("{}")).unwrap().id, None);
-        for (body, reason) in [
-            (r#"{"id": ""}"#, "`id` is blank"),
-            (r#"{"id": 42}"#, "`id` is a number, not a string"),
-            (
-                r#"{"id": ".."}"#,
-                "`id` is `..`, which cannot be used in a URL path",
-            ),
-        ] {
-            let reply = read_provision(&response(body)).unwrap();
-            assert_eq!(reply.id, Some(Err(reason.to_owned())), "{body}");
-        }
-        for (body, reason) in [
-            ("", "the body is empty"),
-            ("[]", "the body is an array, not a JSON object"),
-            (
-                r#"{"id": "a", "config": []}"#,
-                "`config` is an array, not an object",
-            ),
-        ] {
-            assert_eq!(read_provision(&response(body)), Err(reason.to_owned()));
-        }
-        assert!(read_provision(&response("<html>")).is_err());
-    }
-
-    #[test]
-    fn repeated_config_falls_back_to_the_last_one() {
-        let reply = read_provision(&response(
-            r#"{"id": "a", "config": {"A": "1"}, "config": {"B": "2"}}"#,
-        ))
-        .unwrap();
-        assert_eq!(reply.config, [("B".to_owned(), json!("2"))]);
     }
 }

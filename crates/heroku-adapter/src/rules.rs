@@ -4,11 +4,14 @@
 
 use std::collections::HashSet;
 
+use manifest_core::json_values::describe;
+use manifest_core::names::{closest, is_slug, quoted};
 use manifest_core::spanned::child_pointer;
+use manifest_core::urls::web_url;
 use manifest_core::{Diagnostic, JsonDocument, Manifest, Span};
 use serde_json::{Map, Value};
 
-use crate::manifest::{config_prefix, describe, opening, web_url};
+use crate::manifest::config_prefix;
 
 const TOP_LEVEL_KEYS: &[&str] = &["id", "name", "api", "cli_plugin_name", "$schema"];
 const API_KEYS: &[&str] = &[
@@ -67,7 +70,7 @@ impl Rules<'_> {
                 describe(&document.value)
             );
             let help = "write the manifest as one JSON object with `id` and `api`";
-            self.error("manifest.parse", opening(document, ""), message, help);
+            self.error("manifest.parse", document.opening_span(""), message, help);
             return;
         };
         self.unknown_keys("", top, TOP_LEVEL_KEYS, &[]);
@@ -364,7 +367,7 @@ impl Rules<'_> {
                 "{} ends with `_`; Heroku puts the `_` between the prefix and the rest itself",
                 quoted(prefix)
             ),
-            Value::String(prefix) if !is_env_name(prefix) => {
+            Value::String(prefix) if !is_upper_case_env_name(prefix) => {
                 format!("{} is not an upper-case name", quoted(prefix))
             }
             Value::String(_) => return true,
@@ -419,7 +422,7 @@ impl Rules<'_> {
             if !seen.insert(name.as_str()) {
                 let message = format!("`api.config_vars` lists {} twice", quoted(name));
                 self.error(CHECK, span, message, "remove the repeated entry");
-            } else if !is_env_name(name) {
+            } else if !is_upper_case_env_name(name) {
                 self.error(
                     CHECK,
                     span,
@@ -543,7 +546,7 @@ impl Rules<'_> {
     /// the opening brace for the top level).
     fn missing(&self, parent: &str) -> Option<Span> {
         if parent.is_empty() {
-            opening(self.document, "")
+            self.document.opening_span("")
         } else {
             self.document.key_span(parent)
         }
@@ -572,24 +575,13 @@ impl Rules<'_> {
     }
 }
 
-/// Lowercase letters, digits and dashes, over the whole string (no line-anchor loophole).
-fn is_slug(id: &str) -> bool {
-    !id.is_empty()
-        && id
-            .bytes()
-            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
-}
-
-/// An upper-case environment variable name: `[A-Z][A-Z0-9_]*`, over the whole string.
-fn is_env_name(name: &str) -> bool {
+/// An upper-case environment variable name: `[A-Z][A-Z0-9_]*`, over the whole string. Stricter
+/// than [`manifest_core::names::is_env_name`]: Heroku's config var names are upper case and
+/// start with a letter.
+fn is_upper_case_env_name(name: &str) -> bool {
     let mut bytes = name.bytes();
     bytes.next().is_some_and(|first| first.is_ascii_uppercase())
         && bytes.all(|byte| byte.is_ascii_uppercase() || byte.is_ascii_digit() || byte == b'_')
-}
-
-/// A string as JSON writes it, so newlines and other invisible characters show.
-fn quoted(text: &str) -> String {
-    Value::from(text).to_string()
 }
 
 /// `/api/production/base_url` as `api.production.base_url`.
@@ -606,34 +598,6 @@ fn dotted(pointer: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(".")
-}
-
-/// The known name a misspelt one most likely meant: the same once case and `-`/`_` are ignored,
-/// or at most two edits away.
-fn closest<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
-    let normalized = |text: &str| text.to_lowercase().replace('-', "_");
-    let name = normalized(name);
-    known
-        .iter()
-        .map(|candidate| (edit_distance(&name, &normalized(candidate)), *candidate))
-        .filter(|(distance, _)| *distance <= 2 && name.chars().count() > 2)
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, candidate)| candidate)
-}
-
-/// Levenshtein distance over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 #[cfg(test)]
@@ -1244,6 +1208,16 @@ mod tests {
         let found = check(&dashed);
         assert_eq!(found.len(), 1, "{found:#?}");
         assert_eq!(found[0].1, "\"FASTDB_URL\"");
+    }
+
+    #[test]
+    fn config_var_names_are_upper_case_from_the_first_letter() {
+        assert!(is_upper_case_env_name("MYADDON_URL"));
+        assert!(is_upper_case_env_name("A1_"));
+        assert!(!is_upper_case_env_name("_PRIVATE"));
+        assert!(!is_upper_case_env_name("Myaddon_URL"));
+        assert!(!is_upper_case_env_name("1_URL"));
+        assert!(!is_upper_case_env_name(""));
     }
 
     #[test]

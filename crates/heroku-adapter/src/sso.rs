@@ -3,13 +3,12 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use manifest_core::dialect::{TokenKind, TokenMint};
+use manifest_core::dialect::TokenKind;
 use manifest_core::http::{HttpRequest, Method};
 use manifest_core::token::{sha1_hex, sha256_hex};
+use manifest_core::urls::resource_url;
 use manifest_core::{Ctx, SsoLogin, SsoTransport};
 use serde_json::json;
-
-use crate::requests::resource_url;
 
 /// Computes one of the tokens Heroku sends on a login, as lowercase hex:
 ///
@@ -43,17 +42,13 @@ pub fn mint(
 
 pub(crate) fn request(ctx: &Ctx, login: &SsoLogin) -> Option<HttpRequest> {
     let salt = ctx.manifest.sso_salt.as_ref()?.expose();
-    let forged_salt = format!("{salt}-forged");
     let token = |kind: TokenKind| {
-        let valid =
-            login.mint == TokenMint::Valid && (login.only.is_empty() || login.only.contains(&kind));
-        let salt = if valid { salt } else { forged_salt.as_str() };
         let target = &login.minted_for;
         mint(
             kind,
             &target.id,
             &target.input.uuid,
-            salt,
+            &login.salt_for(kind, salt),
             login.timestamp,
             &login.user_id,
             &login.email,
@@ -113,6 +108,7 @@ fn nav_data(ctx: &Ctx, app: &str) -> String {
 mod tests {
     use std::collections::BTreeMap;
 
+    use manifest_core::dialect::TokenMint;
     use manifest_core::http::Body;
     use manifest_core::{Resource, Secret};
     use url::Url;

@@ -3,6 +3,8 @@
 use std::collections::HashSet;
 use std::net::IpAddr;
 
+use manifest_core::json_values::describe;
+use manifest_core::names::is_env_name;
 use manifest_core::{Environment, Manifest};
 use serde_json::Value;
 use url::{Host, Url};
@@ -39,15 +41,6 @@ impl ConfigRule {
             ConfigRule::Envs => "provision.envs",
         }
     }
-}
-
-/// A valid environment variable name: a letter or `_`, then letters, digits and `_`.
-pub fn is_env_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Every problem with `config`, by rule. `complete` asks whether every declared var must be
@@ -174,29 +167,9 @@ pub fn log_drain_problem(value: Option<&Value>) -> Option<String> {
     }
 }
 
-pub fn describe(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn env_names() {
-        assert!(is_env_name("DB_URL"));
-        assert!(is_env_name("_X1"));
-        assert!(!is_env_name("1X"));
-        assert!(!is_env_name(""));
-        assert!(!is_env_name("A-B"));
-    }
 
     #[test]
     fn urls_are_absolute_and_not_local_in_production() {

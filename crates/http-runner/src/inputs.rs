@@ -90,7 +90,7 @@ impl InputGenerator {
     }
 }
 
-fn uuid_v4(mut bytes: [u8; 16]) -> String {
+pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let hex = hex::encode(bytes);

@@ -20,26 +20,31 @@ mod config;
 mod evidence;
 mod inputs;
 mod ledger;
+mod ops;
 mod sso;
 mod suite;
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use manifest_core::diagnostics::Severity;
 use manifest_core::report::Status;
-use manifest_core::{Ctx, Dialect, Environment, Manifest, Report};
+use manifest_core::{Ctx, Dialect, Environment, Expectations, Manifest, Report};
 use url::Url;
 
 pub use book::glob_matches;
-pub use client::BODY_CAP;
+pub use client::{BODY_CAP, TransportError};
 pub use evidence::Redactor;
+pub use ledger::{EntryState, Ledger, LedgerEntry, LedgerError, Scope};
+pub use ops::{Deprovisioned, OpError, Operations, OperationsOptions, cleanup_leftovers};
 
 use book::{CheckBook, Selection};
 use client::Transport;
 use inputs::InputGenerator;
+use ledger::RunRecord;
 use suite::Suite;
 
 /// How a run is shaped: everything the `test` command's flags decide.
@@ -70,6 +75,13 @@ pub struct RunOptions {
     pub sso_window: Option<Duration>,
     /// Also run the legacy SSO checks (Heroku nav-data cookie and header).
     pub legacy_sso: bool,
+    /// Where to record what the run provisions, so that a run killed before its own cleanup
+    /// can be cleaned up later ([`cleanup_leftovers`]). `None`: a ledger in memory, gone with
+    /// the run.
+    pub ledger: Option<Ledger>,
+    /// The manifest's file, recorded with every ledger entry so that a later cleanup can
+    /// reload its credentials.
+    pub manifest_path: Option<PathBuf>,
 }
 
 /// Why a run could not start.
@@ -81,6 +93,8 @@ pub enum RunError {
     Client(String),
     #[error("could not start the callback listener on loopback: {0}")]
     Callback(std::io::Error),
+    #[error("{0}")]
+    Ledger(#[from] LedgerError),
 }
 
 /// How long an asynchronous provision may take to report back, unless `--timeout` says.
@@ -100,23 +114,8 @@ pub async fn run_suite(
 ) -> Result<Report, RunError> {
     let started = Instant::now();
     let expectations = dialect.expectations();
-    let mut endpoints = manifest
-        .endpoints(options.environment)
-        .cloned()
-        .or_else(|| {
-            options
-                .base_url
-                .clone()
-                .map(|base_url| manifest_core::Endpoints {
-                    base_url,
-                    sso_url: None,
-                    sso_transport: manifest_core::SsoTransport::Post,
-                })
-        })
+    let mut endpoints = endpoints(&manifest, options.environment, options.base_url.as_ref())
         .ok_or(RunError::NoEndpoint(options.environment))?;
-    if let Some(base_url) = &options.base_url {
-        endpoints.base_url = base_url.clone();
-    }
     if let Some(sso_url) = &options.sso_url {
         endpoints.sso_url = Some(sso_url.clone());
     }
@@ -124,6 +123,19 @@ pub async fn run_suite(
     let transport = Transport::new(&endpoints.base_url, timeout).map_err(RunError::Client)?;
     let sso_origin = endpoints.sso_url.as_ref().unwrap_or(&endpoints.base_url);
     let browser = Transport::new(sso_origin, timeout).map_err(RunError::Client)?;
+    let ledger = match &options.ledger {
+        Some(ledger) => ledger.clone(),
+        None => Ledger::in_memory()?,
+    };
+    let record = RunRecord::new(
+        ledger,
+        Scope {
+            platform: dialect.platform(),
+            target: endpoints.base_url.clone(),
+            manifest_path: options.manifest_path.clone(),
+            environment: options.environment,
+        },
+    );
     let mut report = Report::new(
         dialect.platform(),
         options.environment,
@@ -141,28 +153,15 @@ pub async fn run_suite(
         endpoints,
         callback_base: callbacks.base().clone(),
     };
-    let region = manifest
-        .regions
-        .iter()
-        .find(|region| region.as_str() != "*")
-        .cloned()
-        .unwrap_or_else(|| expectations.default_region.to_string());
+    let region = region(&manifest, expectations);
     let plan = options
         .plan
         .clone()
-        .or_else(|| manifest.plans.first().map(|plan| plan.name.clone()))
-        .unwrap_or_else(|| expectations.default_plan.to_string());
+        .unwrap_or_else(|| first_plan(&manifest, expectations));
     let plan_change_to = options
         .plan_change_to
         .clone()
-        .or_else(|| {
-            manifest
-                .plans
-                .iter()
-                .map(|p| p.name.clone())
-                .find(|name| *name != plan)
-        })
-        .unwrap_or_else(|| expectations.default_plan_change_to.to_string());
+        .unwrap_or_else(|| other_plan(&manifest, expectations, &plan));
 
     let mut book = CheckBook::new(
         dialect.platform(),
@@ -180,7 +179,7 @@ pub async fn run_suite(
         transport,
         book,
         inputs: InputGenerator::new(options.seed, options.options.clone(), region),
-        ledger: ledger::Ledger::default(),
+        ledger: record,
         callbacks,
         browser,
         sso_window: options.sso_window.unwrap_or(expectations.sso_window),
@@ -192,11 +191,20 @@ pub async fn run_suite(
         given_resource: options.resource.clone(),
         unreachable: false,
     };
+    // A run that can no longer record what it creates stops creating: it cleans up what it
+    // holds in memory and reports why it stopped.
+    let ledger_failed = suite.ledger.write_failed();
     let interrupted = tokio::select! {
-        () = suite.run() => false,
+        biased;
+        () = ledger_failed => true,
         () = interrupt => true,
+        () = suite.run() => false,
     };
-    let cleanup = suite::cleanup(dialect, &suite.ctx, &suite.transport, &suite.ledger);
+    let ledger_reason = suite
+        .ledger
+        .error()
+        .map(|error| format!("not run: the ledger stopped accepting writes ({error})"));
+    let cleanup = suite::cleanup(dialect, &suite.ctx, &suite.transport, &mut suite.ledger);
     report.leftovers = if interrupted {
         tokio::time::timeout(CLEANUP_AFTER_INTERRUPT, cleanup)
             .await
@@ -206,7 +214,9 @@ pub async fn run_suite(
     };
     report.interrupted = interrupted;
     report.unreachable = suite.unreachable;
-    let reason = if interrupted {
+    let reason = if let Some(reason) = &ledger_reason {
+        reason.as_str()
+    } else if interrupted {
         "not run: interrupted"
     } else if suite.unreachable {
         "not run: the provider could not be reached"
@@ -222,6 +232,55 @@ pub async fn run_suite(
     report.duration_ms = started.elapsed().as_millis() as u64;
     report.finish();
     Ok(report)
+}
+
+/// The endpoints of `environment`, with the provisioning URL replaced by `base_url` when given
+/// (which also stands in for an environment the manifest lacks).
+fn endpoints(
+    manifest: &Manifest,
+    environment: Environment,
+    base_url: Option<&Url>,
+) -> Option<manifest_core::Endpoints> {
+    let mut endpoints = manifest.endpoints(environment).cloned().or_else(|| {
+        base_url.map(|base_url| manifest_core::Endpoints {
+            base_url: base_url.clone(),
+            sso_url: None,
+            sso_transport: manifest_core::SsoTransport::Post,
+        })
+    })?;
+    if let Some(base_url) = base_url {
+        endpoints.base_url = base_url.clone();
+    }
+    Some(endpoints)
+}
+
+/// The region provisions name: the manifest's first concrete one, else the platform's default.
+fn region(manifest: &Manifest, expectations: &Expectations) -> String {
+    manifest
+        .regions
+        .iter()
+        .find(|region| region.as_str() != "*")
+        .cloned()
+        .unwrap_or_else(|| expectations.default_region.to_string())
+}
+
+/// The plan to provision when none is named: the manifest's first, else the platform's usual.
+fn first_plan(manifest: &Manifest, expectations: &Expectations) -> String {
+    manifest
+        .plans
+        .first()
+        .map(|plan| plan.name.clone())
+        .unwrap_or_else(|| expectations.default_plan.to_string())
+}
+
+/// A plan to change to from `plan` when none is named.
+fn other_plan(manifest: &Manifest, expectations: &Expectations, plan: &str) -> String {
+    manifest
+        .plans
+        .iter()
+        .map(|p| p.name.clone())
+        .find(|name| name != plan)
+        .unwrap_or_else(|| expectations.default_plan_change_to.to_string())
 }
 
 /// Turns the dialect's manifest findings into verdicts on the `manifest.*` checks.

@@ -16,7 +16,7 @@ use crate::client::{Transport, TransportError};
 use crate::config::{self, ConfigRule};
 use crate::evidence::Redactor;
 use crate::inputs::InputGenerator;
-use crate::ledger::{Ledger, Recorded};
+use crate::ledger::{Recorded, RunRecord};
 
 /// How many identical provisions race in `provision.idempotent.concurrent`.
 pub const CONCURRENT_REPLAYS: usize = 8;
@@ -60,7 +60,7 @@ pub struct Suite<'a> {
     pub redactor: Redactor,
     pub book: CheckBook,
     pub inputs: InputGenerator,
-    pub ledger: Ledger,
+    pub ledger: RunRecord,
     pub callbacks: CallbackServer,
     /// Sends SSO logins: like `transport`, but to whatever origin the SSO URL names.
     pub browser: Transport,
@@ -99,7 +99,7 @@ pub fn describe_response(response: &HttpResponse) -> String {
     format!("{}: {excerpt}", response.status)
 }
 
-fn statuses(list: &[u16]) -> String {
+pub fn statuses(list: &[u16]) -> String {
     match list {
         [] => "nothing".into(),
         [one] => one.to_string(),
@@ -165,7 +165,7 @@ impl Suite<'_> {
         }
     }
 
-    fn untrack(&self, id: &str) {
+    fn untrack(&mut self, id: &str) {
         self.ledger.remove(id);
     }
 
@@ -348,7 +348,7 @@ impl Suite<'_> {
     async fn provision_one(&mut self, input: &ProvisionInput, main: bool) -> Option<Resource> {
         let sent = self.send_provision(input).await;
         let resource = self.read_provisioned(input, &sent, main).await;
-        self.ledger.settle(&input.uuid);
+        self.ledger.settle(&input.uuid, sent.response.is_ok());
         resource
     }
 
@@ -610,6 +610,7 @@ impl Suite<'_> {
         }
         let mut ids = BTreeSet::new();
         let mut failures = Vec::new();
+        let mut answered = false;
         while let Some(joined) = tasks.join_next().await {
             let Ok((response, elapsed)) = joined else {
                 continue;
@@ -622,6 +623,7 @@ impl Suite<'_> {
             };
             self.book
                 .evidence("provision.idempotent.concurrent", &exchange);
+            answered |= response.is_ok();
             match response {
                 Ok(response) if response.is_success() => {
                     match self.track_created(&input, &response) {
@@ -656,7 +658,7 @@ impl Suite<'_> {
             self.book.fail("provision.idempotent.concurrent", failure);
         }
         self.book.pass("provision.idempotent.concurrent");
-        self.ledger.settle(&input.uuid);
+        self.ledger.settle(&input.uuid, answered);
         for id in ids {
             if let Some(resource) = self.ledger.find(&id) {
                 self.deprovision_quietly(&resource).await;
@@ -669,7 +671,7 @@ impl Suite<'_> {
         let input = self.inputs.provision(&self.plan);
         let sent = self.send_provision(&input).await;
         let other = self.read_distinct(&input, &sent);
-        self.ledger.settle(&input.uuid);
+        self.ledger.settle(&input.uuid, sent.response.is_ok());
         other
     }
 
@@ -712,7 +714,7 @@ impl Suite<'_> {
         {
             self.deprovision_quietly(&resource).await;
         }
-        self.ledger.settle(&input.uuid);
+        self.ledger.settle(&input.uuid, sent.response.is_ok());
     }
 
     /// A refusal is a 4xx carrying a `message`.
@@ -987,35 +989,40 @@ impl Suite<'_> {
 
 /// Deletes everything the run created: first replays provisions whose answer was never read
 /// (provisioning is idempotent, so this only reveals their ids), then deprovisions every live
-/// resource. Returns what could not be deleted.
+/// resource. Returns what could not be deleted; it stays in the ledger for `ledger cleanup`.
 pub async fn cleanup(
     dialect: &dyn Dialect,
     ctx: &Ctx,
     transport: &Transport,
-    ledger: &Ledger,
+    record: &mut RunRecord,
 ) -> Vec<Leftover> {
-    let (pending, mut resources) = ledger.drain();
-    for input in pending {
+    for input in record.pending() {
         let request = dialect.provision(ctx, &input);
-        if let Ok(response) = transport.send(&request).await
-            && response.is_success()
-            && let Ok(reply) = dialect.read_provision(&input, &response)
-            && let Some(Ok(id)) = reply.id
-            && !resources.iter().any(|r| r.id == id)
-        {
-            resources.push(Resource {
+        let Ok(response) = transport.send(&request).await else {
+            continue;
+        };
+        let id = response
+            .is_success()
+            .then(|| dialect.read_provision(&input, &response).ok())
+            .flatten()
+            .and_then(|reply| reply.id)
+            .and_then(Result::ok);
+        if let Some(id) = id {
+            record.record(Resource {
                 id,
                 plan: input.plan.clone(),
-                input,
+                input: input.clone(),
                 config: BTreeMap::new(),
             });
         }
+        record.settle(&input.uuid, true);
     }
     let mut leftovers = Vec::new();
-    for resource in resources {
+    for resource in record.live() {
         let request = dialect.deprovision(ctx, &resource);
         let reason = match transport.send(&request).await {
             Ok(response) if response.is_success() || matches!(response.status, 404 | 410) => {
+                record.remove(&resource.id);
                 continue;
             }
             Ok(response) => format!("deprovision answered {}", describe_response(&response)),

@@ -2,6 +2,7 @@
 //! the engine; a dialect supplies only the platform's vocabulary (request shapes, where the
 //! credentials go, which statuses mean success, how an SSO token is minted, the deadlines).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
@@ -109,6 +110,21 @@ pub struct SsoLogin {
     pub user_id: String,
 }
 
+impl SsoLogin {
+    /// The salt to mint this login's token of `kind` with: the shared `salt` when that token is
+    /// to be sent valid, otherwise another salt, so the token has the right form but does not
+    /// verify.
+    pub fn salt_for<'s>(&self, kind: TokenKind, salt: &'s str) -> Cow<'s, str> {
+        let valid =
+            self.mint == TokenMint::Valid && (self.only.is_empty() || self.only.contains(&kind));
+        if valid {
+            Cow::Borrowed(salt)
+        } else {
+            Cow::Owned(format!("{salt}-forged"))
+        }
+    }
+}
+
 /// The platform's rules, as data: statuses, deadlines, limits and defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expectations {
@@ -202,4 +218,66 @@ pub trait Dialect: Send + Sync + fmt::Debug {
 
     /// The browser request of a login, or `None` when the manifest has no SSO.
     fn sso(&self, ctx: &Ctx, login: &SsoLogin) -> Option<HttpRequest>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resource() -> Resource {
+        Resource {
+            id: "res-1".into(),
+            input: ProvisionInput {
+                uuid: "01234567-89ab-cdef-0123-456789abcdef".into(),
+                app_slug: "app".into(),
+                app_name: "app".into(),
+                resource_name: "res".into(),
+                plan: "test".into(),
+                region: "us".into(),
+                options: BTreeMap::new(),
+                api_token: Secret::new("token"),
+                log_drain_token: "drain".into(),
+            },
+            plan: "test".into(),
+            config: BTreeMap::new(),
+        }
+    }
+
+    fn login(mint: TokenMint, only: Vec<TokenKind>) -> SsoLogin {
+        SsoLogin {
+            resource: resource(),
+            minted_for: resource(),
+            timestamp: 1_700_000_000,
+            mint,
+            only,
+            email: "user@example.com".into(),
+            user_id: "user-42".into(),
+        }
+    }
+
+    #[test]
+    fn valid_logins_use_the_shared_salt_for_every_kind() {
+        let login = login(TokenMint::Valid, Vec::new());
+        for kind in [TokenKind::Id, TokenKind::Resource, TokenKind::UserScoped] {
+            assert_eq!(login.salt_for(kind, "salt"), "salt", "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn forged_logins_use_another_salt_for_every_kind() {
+        let forged = login(TokenMint::Forged, Vec::new());
+        for kind in [TokenKind::Id, TokenKind::Resource, TokenKind::Sha256] {
+            assert_eq!(forged.salt_for(kind, "salt"), "salt-forged", "{kind:?}");
+        }
+        let chosen = login(TokenMint::Forged, vec![TokenKind::Id]);
+        assert_eq!(chosen.salt_for(TokenKind::Id, "salt"), "salt-forged");
+    }
+
+    #[test]
+    fn only_the_chosen_kinds_get_the_shared_salt() {
+        let login = login(TokenMint::Valid, vec![TokenKind::Resource]);
+        assert_eq!(login.salt_for(TokenKind::Resource, "salt"), "salt");
+        assert_eq!(login.salt_for(TokenKind::Id, "salt"), "salt-forged");
+        assert_eq!(login.salt_for(TokenKind::UserScoped, "salt"), "salt-forged");
+    }
 }

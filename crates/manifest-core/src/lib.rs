@@ -6,17 +6,24 @@
 //! * [`catalog`]: every check with its id, level, platforms, source and explanation.
 //! * [`report`]: the results; their serde form is the JSON report (`addon-conform/report/v1`).
 //! * [`diagnostics`] and [`spanned`]: manifest problems that point at `file:line:column`.
+//! * [`json_values`], [`names`], [`urls`] and [`reply`]: what dialects read and check alike
+//!   (loosely typed values; slugs, variable names and "did you mean"; the URLs a platform calls;
+//!   JSON provision answers).
 
 pub mod catalog;
 pub mod diagnostics;
 pub mod dialect;
 pub mod exit;
 pub mod http;
+pub mod json_values;
 pub mod model;
+pub mod names;
+pub mod reply;
 pub mod report;
 pub mod secret;
 pub mod spanned;
 pub mod token;
+pub mod urls;
 
 pub use catalog::{CheckDef, CheckId, Level, RuleSource};
 pub use diagnostics::{Diagnostic, Diagnostics, Severity, Span};

@@ -105,6 +105,13 @@ impl JsonDocument {
         self.locations.get(pointer).map(|location| location.value)
     }
 
+    /// The first character of the value at `pointer`: a short place to point at for a whole
+    /// object (pointing at all of it would underline the entire file).
+    pub fn opening_span(&self, pointer: &str) -> Option<Span> {
+        self.value_span(pointer)
+            .map(|span| Span::new(span.offset, span.len.min(1)))
+    }
+
     /// Where the key of the member at `pointer` is written (falls back to its value).
     pub fn key_span(&self, pointer: &str) -> Option<Span> {
         self.locations
@@ -204,6 +211,20 @@ mod tests {
         assert_eq!(doc.source.line_column(span.offset), (3, 23));
         let key = doc.key_span("/api/regions").unwrap();
         assert_eq!(&text[key.offset..key.offset + key.len], "\"regions\"");
+    }
+
+    #[test]
+    fn openings_are_the_first_character_of_a_value() {
+        let text = "{\"api\": {\"regions\": [\"us\"], \"blank\": \"\"}}";
+        let doc = JsonDocument::parse(Source::new("m.json", text)).unwrap();
+        assert_eq!(doc.opening_span(""), Some(Span::new(0, 1)));
+        let api = doc.value_span("/api").unwrap();
+        assert_eq!(doc.opening_span("/api"), Some(Span::new(api.offset, 1)));
+        let regions = doc.opening_span("/api/regions").unwrap();
+        assert_eq!(&text[regions.offset..regions.offset + regions.len], "[");
+        let blank = doc.opening_span("/api/blank").unwrap();
+        assert_eq!(&text[blank.offset..blank.offset + blank.len], "\"");
+        assert_eq!(doc.opening_span("/api/missing"), None);
     }
 
     #[test]

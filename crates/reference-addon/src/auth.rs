@@ -6,8 +6,47 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use manifest_core::token::constant_time_eq;
 
+use crate::fault::Fault;
+use crate::state::AddonState;
+
+/// The calls that carry the provisioning credentials (a login only when the add-on is made to
+/// demand them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Call {
+    Provision,
+    PlanChange,
+    Deprovision,
+    Login,
+}
+
+/// Whether `call` may go ahead with the `Authorization: Basic` credentials in `headers`, the
+/// add-on's auth faults applied.
+pub(crate) fn basic_auth_passes(state: &AddonState, headers: &HeaderMap, call: Call) -> bool {
+    let skipped = match call {
+        Call::PlanChange => state.has(Fault::PlanChangeSkipsAuth),
+        Call::Deprovision => state.has(Fault::DeprovisionSkipsAuth),
+        Call::Provision | Call::Login => false,
+    };
+    if skipped {
+        return true;
+    }
+    let Some((user, password)) = basic_credentials(headers) else {
+        return false;
+    };
+    let comparison = if state.has(Fault::AcceptsPasswordPrefix) {
+        Comparison::PrefixOnly
+    } else {
+        Comparison::Exact
+    };
+    let any_password = call == Call::Provision && state.has(Fault::AcceptsWrongPassword);
+    let user_matches = secret_matches(&user, &state.secrets.user, Comparison::Exact);
+    let password_matches =
+        any_password || secret_matches(&password, &state.secrets.password, comparison);
+    user_matches && password_matches
+}
+
 /// The user and password of an `Authorization: Basic` header, when it holds well-formed ones.
-pub(crate) fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, encoded) = value.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
@@ -20,13 +59,13 @@ pub(crate) fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)>
 
 /// How a presented secret is compared with the real one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Comparison {
+enum Comparison {
     Exact,
     /// The classic bug of comparing only as many characters as the real secret has.
     PrefixOnly,
 }
 
-pub(crate) fn secret_matches(given: &str, expected: &str, comparison: Comparison) -> bool {
+fn secret_matches(given: &str, expected: &str, comparison: Comparison) -> bool {
     let compared = match comparison {
         Comparison::Exact => given,
         Comparison::PrefixOnly => given.get(..expected.len()).unwrap_or(given),

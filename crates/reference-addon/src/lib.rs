@@ -22,14 +22,20 @@
 //! A command line server runs [`ReferenceAddon::start_on`] and then
 //! [`RunningAddon::run_until`] with `ctrl_c`.
 //!
-//! Layout: [`fault`] lists the faults; `state` and `store` hold what every platform shares;
-//! each platform has its own router module (`heroku`).
+//! Layout: [`fault`] lists the faults; `state` and `store` hold what every platform shares,
+//! `lifecycle` provisions, changes plans and deprovisions with the faults applied, and `auth`,
+//! `sso` and `reply` hold the pieces of requests and answers the platforms have in common. Each
+//! platform has its own router module (`heroku`, `scalingo`) that reads its requests and
+//! shapes its answers.
 
 pub mod fault;
 
 mod auth;
 mod heroku;
+mod lifecycle;
 mod random;
+mod reply;
+mod scalingo;
 mod sso;
 mod state;
 mod store;
@@ -41,6 +47,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -90,7 +97,8 @@ impl ReferenceAddon {
     }
 
     /// Heroku: `Post` serves the object form of the manifest (`base_url` and `sso_url`), `Get`
-    /// the legacy root URL form, whose logins are `GET`s on the resource URL.
+    /// the legacy root URL form, whose logins are `GET`s on the resource URL. Scalingo has a
+    /// single transport (a `GET` on `sso_url`) and ignores this.
     pub fn sso_transport(mut self, transport: SsoTransport) -> Self {
         self.sso_transport = transport;
         self
@@ -112,12 +120,12 @@ impl ReferenceAddon {
     /// Serves on `addr` (port 0 picks a free one). Fails when the platform has no reference
     /// add-on yet or a fault does not exist on the platform.
     pub async fn start_on(self, addr: SocketAddr) -> io::Result<RunningAddon> {
-        if self.platform != Platform::Heroku {
+        let Some(protocol) = Protocol::of(self.platform) else {
             return Err(io::Error::new(
                 io::ErrorKind::Unsupported,
                 format!("there is no reference add-on for {} yet", self.platform),
             ));
-        }
+        };
         if let Some(fault) = self
             .faults
             .iter()
@@ -132,14 +140,14 @@ impl ReferenceAddon {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let secrets = Secrets {
-            user: heroku::ADDON_ID.to_owned(),
+            user: protocol.user.to_owned(),
             password: random_hex(16)?,
             sso_salt: random_hex(20)?,
         };
-        let manifest = heroku::manifest(&secrets, &origin(addr), self.sso_transport);
+        let manifest = (protocol.manifest)(&secrets, &origin(addr), self.sso_transport);
         let state = Arc::new(AddonState::new(self.faults, secrets, self.slow_delay));
 
-        let app = heroku::router()
+        let app = (protocol.router)()
             .layer(DefaultBodyLimit::max(BODY_LIMIT))
             .layer(middleware::from_fn_with_state(
                 Arc::clone(&state),
@@ -158,6 +166,33 @@ impl ReferenceAddon {
             state,
             server,
         })
+    }
+}
+
+/// What a platform's router module provides.
+struct Protocol {
+    /// The Basic auth user of the provisioning calls.
+    user: &'static str,
+    /// The manifest in the platform's format, for an add-on served at an origin.
+    manifest: fn(&Secrets, &str, SsoTransport) -> String,
+    router: fn() -> Router<Arc<AddonState>>,
+}
+
+impl Protocol {
+    fn of(platform: Platform) -> Option<Self> {
+        match platform {
+            Platform::Heroku => Some(Self {
+                user: heroku::ADDON_ID,
+                manifest: heroku::manifest,
+                router: heroku::router,
+            }),
+            Platform::Scalingo => Some(Self {
+                user: scalingo::USERNAME,
+                manifest: |secrets, origin, _| scalingo::manifest(secrets, origin),
+                router: scalingo::router,
+            }),
+            Platform::Bitrise => None,
+        }
     }
 }
 

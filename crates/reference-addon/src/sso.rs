@@ -8,12 +8,13 @@ use axum::http::header::COOKIE;
 
 use crate::fault::Fault;
 use crate::state::AddonState;
+use crate::store::Lookup;
 
 /// How far, in seconds, a login's timestamp may lie from now.
 pub(crate) const WINDOW_SECS: i64 = 300;
 
 /// The cookie that carries a dashboard session.
-pub(crate) const SESSION_COOKIE: &str = "reference-session";
+const SESSION_COOKIE: &str = "reference-session";
 
 fn now_unix() -> i64 {
     SystemTime::now()
@@ -35,6 +36,18 @@ pub(crate) fn timestamp_acceptable(state: &AddonState, raw: &str) -> bool {
     age <= WINDOW_SECS && (age >= -WINDOW_SECS || state.has(Fault::SsoAcceptsFutureTimestamp))
 }
 
+/// The `Set-Cookie` value that carries a dashboard session opened by a login.
+pub(crate) fn session_cookie(session: &str) -> String {
+    format!("{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax")
+}
+
+/// Whether the request's session cookie opens the dashboard of `id`, and `id` is still live.
+pub(crate) fn session_opens(state: &AddonState, headers: &HeaderMap, id: &str) -> bool {
+    let opened =
+        cookie(headers, SESSION_COOKIE).and_then(|session| state.session_resource(session));
+    opened.as_deref() == Some(id) && matches!(state.lookup(id), Lookup::Live(_))
+}
+
 /// The fields of a form body or query string; the first occurrence of a name wins.
 pub(crate) fn form_fields(raw: &[u8]) -> HashMap<String, String> {
     let mut fields = HashMap::new();
@@ -47,7 +60,7 @@ pub(crate) fn form_fields(raw: &[u8]) -> HashMap<String, String> {
 }
 
 /// The value of the cookie `name` among the request's `Cookie` headers.
-pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(COOKIE)
         .iter()

@@ -17,6 +17,10 @@ use crate::store::{Lookup, Resource, Store};
 /// enough that identical requests sent together all land inside it even on a loaded machine.
 const RACE_WINDOW: Duration = Duration::from_millis(250);
 
+/// Random bytes in the ids of an add-on made to hand out long ids: 300 hex characters, past
+/// Scalingo's limit of 255.
+const LONG_ID_BYTES: usize = 150;
+
 /// The credentials the platform presents and the salt its SSO tokens are minted with.
 #[derive(Debug)]
 pub(crate) struct Secrets {
@@ -143,8 +147,13 @@ impl AddonState {
                 });
             }
         }
+        let id = if self.has(Fault::LongId) {
+            store.fresh_id_of(LONG_ID_BYTES)?
+        } else {
+            store.fresh_id()?
+        };
         let resource = Resource {
-            id: store.fresh_id()?,
+            id,
             key: key.to_owned(),
             plan: plan.to_owned(),
             token: random_hex(16)?,

@@ -37,10 +37,18 @@ pub(crate) struct Store {
     pub shared: Option<String>,
 }
 
+/// Random bytes in an ordinary id (twice as many hex characters).
+const ID_BYTES: usize = 8;
+
 impl Store {
     pub fn fresh_id(&self) -> io::Result<String> {
+        self.fresh_id_of(ID_BYTES)
+    }
+
+    /// An id never issued before, of `bytes` random bytes in hex.
+    pub fn fresh_id_of(&self, bytes: usize) -> io::Result<String> {
         loop {
-            let id = random_hex(8)?;
+            let id = random_hex(bytes)?;
             if !self.issued.contains(&id) {
                 return Ok(id);
             }

@@ -101,7 +101,7 @@ impl Dialect for Scalingo {
         _input: &ProvisionInput,
         response: &HttpResponse,
     ) -> Result<ProvisionReply, String> {
-        requests::read_provision(response)
+        manifest_core::reply::read_json_reply(response)
     }
 
     fn change_plan(&self, ctx: &Ctx, resource: &Resource, plan: &str) -> HttpRequest {

@@ -2,12 +2,13 @@
 //! here; every other problem is left for the rules, so the model is filled as well as the file
 //! allows.
 
+use manifest_core::json_values::{describe, string_items, string_or_empty};
+use manifest_core::urls::web_url;
 use manifest_core::{
     Credentials, Diagnostic, Diagnostics, Endpoints, JsonDocument, Manifest, Plan, Platform,
-    Secret, Source, Span, SsoTransport,
+    Secret, Source, SsoTransport,
 };
 use serde_json::Value;
-use url::Url;
 
 pub(crate) fn load(source: Source) -> Result<Manifest, Diagnostics> {
     let document = JsonDocument::parse(source)?;
@@ -19,7 +20,7 @@ pub(crate) fn load(source: Source) -> Result<Manifest, Diagnostics> {
                 describe(&document.value)
             ),
         )
-        .at(opening(&document, ""))
+        .at(document.opening_span(""))
         .help(
             "write the manifest as one JSON object with `name`, the credentials, the URLs and \
              the plans; `init` prints a skeleton",
@@ -34,15 +35,15 @@ pub(crate) fn load(source: Source) -> Result<Manifest, Diagnostics> {
         .map(Secret::new);
     let manifest = Manifest {
         platform: Platform::Scalingo,
-        id: text(top.get("name")),
+        id: string_or_empty(top.get("name")),
         credentials: Credentials::Basic {
-            username: text(top.get("username")),
-            password: Secret::new(text(top.get("password"))),
+            username: string_or_empty(top.get("username")),
+            password: Secret::new(string_or_empty(top.get("password"))),
         },
         sso_salt,
         test: endpoints(top.get("test")),
         production: endpoints(top.get("production")),
-        config_vars: strings(top.get("config_vars")),
+        config_vars: string_items(top.get("config_vars")),
         config_prefix: None,
         plans: plans(top.get("plans")),
         regions: Vec::new(),
@@ -90,68 +91,9 @@ fn plans(value: Option<&Value>) -> Vec<Plan> {
         .unwrap_or_default()
 }
 
-/// Parses a URL Scalingo could call: absolute, http or https, with a host. `Err` says what is
-/// wrong, without repeating the URL (it may hold credentials).
-pub(crate) fn web_url(text: &str) -> Result<Url, &'static str> {
-    if text.trim().is_empty() {
-        return Err("is empty");
-    }
-    if text.trim() != text {
-        return Err("has whitespace around it");
-    }
-    let url = Url::parse(text).map_err(|error| match error {
-        url::ParseError::RelativeUrlWithoutBase => "is not an absolute URL",
-        url::ParseError::EmptyHost => "has no host",
-        _ => "is not a valid URL",
-    })?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err("is not an http or https URL");
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err("has no host");
-    }
-    Ok(url)
-}
-
-fn text(value: Option<&Value>) -> String {
-    value.and_then(Value::as_str).unwrap_or_default().to_owned()
-}
-
-fn strings(value: Option<&Value>) -> Vec<String> {
-    value
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// A JSON value's kind with its article, for messages ("a number", "an array").
-pub(crate) fn describe(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// The first character of the value at `pointer`: a short place to point at for a whole object
-/// (pointing at all of it would underline the entire file).
-pub(crate) fn opening(document: &JsonDocument, pointer: &str) -> Option<Span> {
-    document
-        .value_span(pointer)
-        .map(|span| Span::new(span.offset, span.len.min(1)))
-}
-
 #[cfg(test)]
 mod tests {
+    use manifest_core::Span;
     use serde_json::json;
 
     use super::*;
@@ -273,29 +215,5 @@ mod tests {
     fn passes_syntax_errors_through() {
         let error = load(Source::new("m.json", "{\"name\": \"x\",}")).unwrap_err();
         assert_eq!(error.items[0].check, "manifest.parse");
-    }
-
-    #[test]
-    fn web_urls_must_be_absolute_http_with_a_host() {
-        assert!(web_url("https://db.example/scalingo/resources").is_ok());
-        assert!(web_url("http://127.0.0.1:4567").is_ok());
-        assert_eq!(web_url(""), Err("is empty"));
-        assert_eq!(web_url("  "), Err("is empty"));
-        assert_eq!(
-            web_url(" https://x.example"),
-            Err("has whitespace around it")
-        );
-        assert_eq!(web_url("/resources"), Err("is not an absolute URL"));
-        assert_eq!(web_url("//cdn.example/r"), Err("is not an absolute URL"));
-        assert_eq!(
-            web_url("localhost:4567"),
-            Err("is not an http or https URL")
-        );
-        assert_eq!(
-            web_url("ftp://x.example"),
-            Err("is not an http or https URL")
-        );
-        assert_eq!(web_url("http://"), Err("has no host"));
-        assert_eq!(web_url("http://[::1"), Err("is not a valid URL"));
     }
 }

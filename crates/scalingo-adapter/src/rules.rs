@@ -6,11 +6,12 @@
 
 use std::collections::HashSet;
 
+use manifest_core::json_values::describe;
+use manifest_core::names::{closest, edit_distance, is_env_name, is_slug, quoted};
 use manifest_core::spanned::child_pointer;
+use manifest_core::urls::web_url;
 use manifest_core::{Diagnostic, JsonDocument, Manifest, Span};
 use serde_json::{Map, Value};
-
-use crate::manifest::{describe, opening, web_url};
 
 const TOP_LEVEL_KEYS: &[&str] = &[
     "name",
@@ -73,7 +74,7 @@ impl Rules<'_> {
             );
             let help = "write the manifest as one JSON object with `name`, the credentials, the \
                         URLs and the plans";
-            self.error("manifest.parse", opening(document, ""), message, help);
+            self.error("manifest.parse", document.opening_span(""), message, help);
             return;
         };
         self.unknown_keys("", top, TOP_LEVEL_KEYS);
@@ -551,7 +552,7 @@ impl Rules<'_> {
     fn missing(&self, parent: &str) -> Option<Span> {
         let key = self.document.key_span(parent);
         if key == self.document.value_span(parent) {
-            opening(self.document, parent)
+            self.document.opening_span(parent)
         } else {
             key
         }
@@ -620,56 +621,6 @@ fn nested_key(key: &str) -> Option<(&'static str, &'static str)> {
         .find(|(environment, endpoint_key)| {
             edit_distance(&key, &format!("{environment}_{endpoint_key}")) <= 2
         })
-}
-
-/// Lowercase letters, digits and dashes, over the whole string (no line-anchor loophole).
-fn is_slug(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
-}
-
-/// An environment variable name: `[A-Za-z_][A-Za-z0-9_]*`, over the whole string.
-fn is_env_name(name: &str) -> bool {
-    let mut bytes = name.bytes();
-    bytes
-        .next()
-        .is_some_and(|first| first.is_ascii_alphabetic() || first == b'_')
-        && bytes.all(|byte| byte.is_ascii_alphanumeric() || byte == b'_')
-}
-
-/// A string as JSON writes it, so newlines and other invisible characters show.
-fn quoted(text: &str) -> String {
-    Value::from(text).to_string()
-}
-
-/// The known name a misspelt one most likely meant: the same once case and `-`/`_` are ignored,
-/// or at most two edits away.
-fn closest<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
-    let normalized = |text: &str| text.to_lowercase().replace('-', "_");
-    let name = normalized(name);
-    known
-        .iter()
-        .map(|candidate| (edit_distance(&name, &normalized(candidate)), *candidate))
-        .filter(|(distance, _)| *distance <= 2 && name.chars().count() > 2)
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, candidate)| candidate)
-}
-
-/// Levenshtein distance over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 #[cfg(test)]
@@ -1385,17 +1336,5 @@ mod tests {
         rules.manifest();
         assert_eq!(rules.found.len(), 1);
         assert_eq!(rules.found[0].check, "manifest.parse");
-    }
-
-    #[test]
-    fn names_follow_their_patterns_over_the_whole_string() {
-        assert!(is_slug("my-addon-2"));
-        assert!(!is_slug("my_addon"));
-        assert!(!is_slug(""));
-        assert!(is_env_name("MYADDON_URL"));
-        assert!(is_env_name("_x9"));
-        assert!(!is_env_name("9X"));
-        assert!(!is_env_name("A B"));
-        assert!(!is_env_name(""));
     }
 }

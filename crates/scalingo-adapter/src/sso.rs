@@ -1,7 +1,7 @@
 //! Single sign-on from the Scalingo dashboard to the provider's: the browser is sent to
 //! `sso_url?id=<resource id>&timestamp=<unix seconds>&token=<token>`.
 
-use manifest_core::dialect::{TokenKind, TokenMint};
+use manifest_core::dialect::TokenKind;
 use manifest_core::http::{HttpRequest, Method};
 use manifest_core::token::sha1_hex;
 use manifest_core::{Ctx, SsoLogin};
@@ -18,16 +18,8 @@ pub fn sso_token(resource_id: &str, salt: &str, timestamp: i64) -> String {
 pub(crate) fn request(ctx: &Ctx, login: &SsoLogin) -> Option<HttpRequest> {
     let salt = ctx.manifest.sso_salt.as_ref()?.expose();
     let mut url = ctx.endpoints.sso_url.clone()?;
-    let valid = login.mint == TokenMint::Valid
-        && (login.only.is_empty() || login.only.contains(&TokenKind::Id));
-    let forged_salt;
-    let salt = if valid {
-        salt
-    } else {
-        forged_salt = format!("{salt}-forged");
-        &forged_salt
-    };
-    let token = sso_token(&login.minted_for.id, salt, login.timestamp);
+    let salt = login.salt_for(TokenKind::Id, salt);
+    let token = sso_token(&login.minted_for.id, &salt, login.timestamp);
     url.query_pairs_mut()
         .append_pair("id", &login.resource.id)
         .append_pair("timestamp", &login.timestamp.to_string())
@@ -37,6 +29,7 @@ pub(crate) fn request(ctx: &Ctx, login: &SsoLogin) -> Option<HttpRequest> {
 
 #[cfg(test)]
 mod tests {
+    use manifest_core::dialect::TokenMint;
     use manifest_core::http::Body;
     use manifest_core::{Resource, Secret};
     use url::Url;

@@ -2,7 +2,9 @@
 
 pub mod catalog;
 pub mod init;
+pub mod ledger;
 pub mod manifest;
+pub mod operations;
 pub mod run;
 pub mod serve;
 pub mod sso;

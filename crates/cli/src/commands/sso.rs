@@ -32,8 +32,8 @@ impl LoginTarget {
     }
 }
 
-/// The context of a request built outside a suite run. The callback base is never used by SSO
-/// requests or by the operations `run` sends, so any loopback URL will do.
+/// The context of a login built outside a suite run. SSO requests never use the callback base,
+/// so any loopback URL will do.
 pub fn standalone_ctx(manifest: Manifest, environment: Environment) -> Result<Ctx, CliError> {
     let endpoints = manifest.endpoints(environment).cloned().ok_or_else(|| {
         CliError::usage(format!(

@@ -6,6 +6,7 @@ use http_runner::{RunOptions, run_suite};
 use manifest_core::Report;
 
 use crate::args::{ColorChoice, ReportFormat, TestArgs};
+use crate::commands::ledger::open_run_ledger;
 use crate::error::CliError;
 use crate::load::ManifestFile;
 use crate::render;
@@ -44,6 +45,8 @@ pub fn run_options(args: &TestArgs, seed: u64) -> RunOptions {
         resource: args.resource.clone(),
         sso_window: args.sso_window,
         legacy_sso: args.legacy_sso,
+        ledger: None,
+        manifest_path: None,
     }
 }
 
@@ -69,23 +72,17 @@ pub async fn test(args: &TestArgs, color: ColorChoice) -> Result<i32, CliError> 
     let manifest = file
         .load()
         .map_err(|diagnostics| CliError::Manifest(Box::new(diagnostics)))?;
-    if args.ledger.is_some() {
-        eprintln!(
-            "note: --ledger is reserved and has no effect yet; this run deprovisions what it \
-             provisions before it ends"
-        );
-    }
+    let ledger = open_run_ledger(args.ledger.as_deref())?;
     let seed = match args.seed {
         Some(seed) => seed,
         None => random_seed()?,
     };
-    let report = run_suite(
-        file.dialect.as_ref(),
-        manifest,
-        run_options(args, seed),
-        ctrl_c(),
-    )
-    .await?;
+    let options = RunOptions {
+        ledger: Some(ledger),
+        manifest_path: Some(file.path.clone()),
+        ..run_options(args, seed)
+    };
+    let report = run_suite(file.dialect.as_ref(), manifest, options, ctrl_c()).await?;
 
     match &args.output {
         Some(path) => {

@@ -1,7 +1,7 @@
 //! Runs the real `addon-conform` binary and collects what it printed.
 
-use std::path::Path;
-use std::process::Output;
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_addon-conform");
 pub const HEROKU_BIN: &str = env!("CARGO_BIN_EXE_heroku-addon-conform");
@@ -44,8 +44,26 @@ fn command_of(bin: &str, dir: &Path, args: &[&str]) -> std::process::Command {
         .args(args)
         .current_dir(dir)
         .env_remove("NO_COLOR")
-        .env("RUST_BACKTRACE", "0");
+        .env("RUST_BACKTRACE", "0")
+        // The user's ledger lives under the data home: tests that name no --ledger must not
+        // write into the real one.
+        .env("XDG_DATA_HOME", data_home());
     command
+}
+
+/// The data home every test process shares, inside the build's scratch directory.
+pub fn data_home() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("data-home")
+}
+
+/// Starts `addon-conform ARGS` in `dir` without waiting for it, its output discarded.
+pub fn spawn_addon_conform(dir: &Path, args: &[&str]) -> std::process::Child {
+    command(dir, args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("addon-conform starts")
 }
 
 /// Runs `addon-conform ARGS` in `dir` to completion.
@@ -89,4 +107,15 @@ pub fn redact() -> insta::Settings {
         settings.add_filter(pattern, replacement);
     }
     settings
+}
+
+pub const SCALINGO_BIN: &str = env!("CARGO_BIN_EXE_scalingo-addon-conform");
+
+/// Runs `scalingo-addon-conform ARGS` in `dir` without blocking the async runtime.
+pub async fn scalingo_addon_conform_async(dir: &Path, args: &[&str]) -> Run {
+    let output = tokio::process::Command::from(command_of(SCALINGO_BIN, dir, args))
+        .output()
+        .await
+        .expect("scalingo-addon-conform starts");
+    Run::from_output(output)
 }

@@ -4,7 +4,10 @@
 mod catalog;
 mod harness;
 mod heroku;
+mod ledger;
 mod manifests;
 mod reference;
 mod run;
+mod scalingo;
+mod scalingo_tester;
 mod sso;

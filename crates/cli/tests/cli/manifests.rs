@@ -254,7 +254,7 @@ fn a_missing_or_unrecognisable_manifest_is_a_usage_error() {
     run.expect_code(2);
     assert!(
         run.stderr
-            .contains("no manifest found here (looked for addon-manifest.json)"),
+            .contains("no manifest found here (looked for addon-manifest.json, manifest.json)"),
         "{}",
         run.stderr
     );

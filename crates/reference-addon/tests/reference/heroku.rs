@@ -495,7 +495,7 @@ async fn run_until_serves_until_told_to_stop() {
 
 #[tokio::test]
 async fn refuses_platforms_it_cannot_speak_yet() {
-    let error = ReferenceAddon::new(Platform::Scalingo)
+    let error = ReferenceAddon::new(Platform::Bitrise)
         .start()
         .await
         .unwrap_err();

@@ -4,4 +4,5 @@
 mod catalog;
 mod faults;
 mod heroku;
+mod scalingo;
 mod support;

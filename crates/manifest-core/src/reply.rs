@@ -1,0 +1,202 @@
+//! Reading the JSON answer to a provision that Heroku and Scalingo share:
+//! `{"id": …, "config": {…}, "message": …, "log_drain_url": …}`.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::Value;
+
+use crate::dialect::ProvisionReply;
+use crate::http::HttpResponse;
+use crate::json_values::describe;
+
+/// Reads a provision answer of the shared JSON shape into a [`ProvisionReply`]: an unusable `id`
+/// is kept with the reason, `config` in the order the provider wrote it, a `message` only when
+/// it is a string, `log_drain_url` as sent. `Err` says why the body cannot be read at all: not
+/// JSON, not an object, or a `config` that is not an object.
+pub fn read_json_reply(response: &HttpResponse) -> Result<ProvisionReply, String> {
+    let body = response.json()?;
+    let Value::Object(fields) = &body else {
+        return Err(format!(
+            "the body is {}, not a JSON object",
+            describe(&body)
+        ));
+    };
+    // Length is the engine's business (`Expectations::id_max_len`); here only what makes an id
+    // unusable in a URL at all.
+    let id = fields.get("id").map(|id| match id {
+        Value::String(id) if id.trim().is_empty() => Err("`id` is blank".to_owned()),
+        // A URL cannot carry `.` or `..` as a path segment: `base_url/..` is another resource.
+        Value::String(id) if id == "." || id == ".." => Err(format!(
+            "`id` is `{id}`, which cannot be used in a URL path"
+        )),
+        Value::String(id) => Ok(id.clone()),
+        other => Err(format!("`id` is {}, not a string", describe(other))),
+    });
+    let config = match fields.get("config") {
+        None => Vec::new(),
+        Some(Value::Object(config)) => config_in_order(&response.body).unwrap_or_else(|| {
+            config
+                .iter()
+                .map(|(key, value)| (key.clone(), value.clone()))
+                .collect()
+        }),
+        Some(other) => return Err(format!("`config` is {}, not an object", describe(other))),
+    };
+    Ok(ProvisionReply {
+        id,
+        config,
+        message: fields
+            .get("message")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        log_drain_url: fields.get("log_drain_url").cloned(),
+    })
+}
+
+/// The `config` members in the order the provider wrote them (a `serde_json::Map` may sort
+/// them). `None` when the body cannot be read that way, e.g. when `config` appears twice.
+fn config_in_order(body: &[u8]) -> Option<Vec<(String, Value)>> {
+    #[derive(Deserialize)]
+    struct ConfigOnly {
+        config: OrderedObject,
+    }
+    serde_json::from_slice::<ConfigOnly>(body)
+        .ok()
+        .map(|only| only.config.0)
+}
+
+struct OrderedObject(Vec<(String, Value)>);
+
+impl<'de> Deserialize<'de> for OrderedObject {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members;
+
+        impl<'de> Visitor<'de> for Members {
+            type Value = OrderedObject;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<OrderedObject, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry::<String, Value>()? {
+                    members.push(member);
+                }
+                Ok(OrderedObject(members))
+            }
+        }
+
+        deserializer.deserialize_map(Members)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use super::*;
+
+    fn response(body: &str) -> HttpResponse {
+        HttpResponse {
+            status: 201,
+            headers: Vec::new(),
+            body: body.as_bytes().to_vec(),
+            truncated: false,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn reads_a_provision_answer_in_order() {
+        let reply = read_json_reply(&response(
+            r#"{"id": "abc", "config": {"Z_URL": "z", "A_URL": 1}, "message": "hi",
+                "log_drain_url": "syslog://logs.example:514"}"#,
+        ))
+        .unwrap();
+        assert_eq!(reply.id, Some(Ok("abc".to_owned())));
+        assert_eq!(
+            reply.config,
+            [
+                ("Z_URL".to_owned(), json!("z")),
+                ("A_URL".to_owned(), json!(1))
+            ]
+        );
+        assert_eq!(reply.message.as_deref(), Some("hi"));
+        assert_eq!(
+            reply.log_drain_url,
+            Some(json!("syslog://logs.example:514"))
+        );
+    }
+
+    #[test]
+    fn keeps_a_log_drain_url_as_sent() {
+        let reply = read_json_reply(&response(r#"{"id": "a", "log_drain_url": 7}"#)).unwrap();
+        assert_eq!(reply.log_drain_url, Some(json!(7)));
+    }
+
+    #[test]
+    fn leaves_the_length_of_an_id_to_the_engine() {
+        let long = "a".repeat(300);
+        let reply = read_json_reply(&response(&format!(r#"{{"id": "{long}"}}"#))).unwrap();
+        assert_eq!(reply.id, Some(Ok(long)));
+    }
+
+    #[test]
+    fn reads_what_is_wrong_with_an_answer() {
+        let empty = read_json_reply(&response("{}")).unwrap();
+        assert_eq!(empty, ProvisionReply::default());
+        for (body, reason) in [
+            (r#"{"id": ""}"#, "`id` is blank"),
+            (r#"{"id": " "}"#, "`id` is blank"),
+            (r#"{"id": 42}"#, "`id` is a number, not a string"),
+            (r#"{"id": null}"#, "`id` is null, not a string"),
+            (
+                r#"{"id": "."}"#,
+                "`id` is `.`, which cannot be used in a URL path",
+            ),
+            (
+                r#"{"id": ".."}"#,
+                "`id` is `..`, which cannot be used in a URL path",
+            ),
+        ] {
+            let reply = read_json_reply(&response(body)).unwrap();
+            assert_eq!(reply.id, Some(Err(reason.to_owned())), "{body}");
+        }
+        for (body, reason) in [
+            ("", "the body is empty"),
+            ("[]", "the body is an array, not a JSON object"),
+            ("\"abc\"", "the body is a string, not a JSON object"),
+            (
+                r#"{"id": "a", "config": []}"#,
+                "`config` is an array, not an object",
+            ),
+            (
+                r#"{"id": "a", "config": "X=1"}"#,
+                "`config` is a string, not an object",
+            ),
+        ] {
+            assert_eq!(read_json_reply(&response(body)), Err(reason.to_owned()));
+        }
+        assert!(read_json_reply(&response("<html>")).is_err());
+    }
+
+    #[test]
+    fn non_string_messages_are_left_out() {
+        let reply = read_json_reply(&response(r#"{"id": "a", "message": 3}"#)).unwrap();
+        assert_eq!(reply.message, None);
+    }
+
+    #[test]
+    fn repeated_config_falls_back_to_the_last_one() {
+        let reply = read_json_reply(&response(
+            r#"{"id": "a", "config": {"A": "1"}, "config": {"B": "2"}}"#,
+        ))
+        .unwrap();
+        assert_eq!(reply.config, [("B".to_owned(), json!("2"))]);
+    }
+}
