@@ -137,8 +137,8 @@ fn is_local(host: &Host<&str>) -> bool {
     }
 }
 
-/// A log drain URL must be absolute and speak a protocol log shippers do.
-pub fn log_drain_problem(value: Option<&Value>) -> Option<String> {
+/// A log drain URL must be absolute and use one of the platform's `schemes`.
+pub fn log_drain_problem(value: Option<&Value>, schemes: &[&str]) -> Option<String> {
     let Some(value) = value else {
         return Some(
             "the manifest asks for a log drain but the answer has no `log_drain_url`".into(),
@@ -151,15 +151,15 @@ pub fn log_drain_problem(value: Option<&Value>) -> Option<String> {
         ));
     };
     match Url::parse(text) {
-        Ok(url)
-            if ["http", "https", "syslog", "syslog+tls"].contains(&url.scheme())
-                && url.host().is_some() =>
-        {
-            None
-        }
+        Ok(url) if schemes.contains(&url.scheme()) && url.host().is_some() => None,
         Ok(url) => Some(format!(
-            "`log_drain_url` `{text}` uses `{}`; expected http(s) or syslog(+tls)",
-            url.scheme()
+            "`log_drain_url` `{text}` uses `{}`; the platform accepts {}",
+            url.scheme(),
+            schemes
+                .iter()
+                .map(|scheme| format!("`{scheme}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
         Err(error) => Some(format!(
             "`log_drain_url` `{text}` is not an absolute URL ({error})"
@@ -183,10 +183,20 @@ mod tests {
 
     #[test]
     fn log_drains() {
-        assert!(log_drain_problem(Some(&Value::from("syslog+tls://logs.example:6514"))).is_none());
-        assert!(log_drain_problem(Some(&Value::from("https://logs.example/in"))).is_none());
-        assert!(log_drain_problem(Some(&Value::from("ftp://logs.example"))).is_some());
-        assert!(log_drain_problem(Some(&Value::from(3))).is_some());
-        assert!(log_drain_problem(None).is_some());
+        let any = ["http", "https", "syslog", "syslog+tls"];
+        let web = ["http", "https"];
+        let drain =
+            |text: &str, schemes: &[&str]| log_drain_problem(Some(&Value::from(text)), schemes);
+        assert!(drain("syslog+tls://logs.example:6514", &any).is_none());
+        assert!(drain("https://logs.example/in", &any).is_none());
+        assert!(drain("https://logs.example/in", &web).is_none());
+        let refused = drain("syslog+tls://logs.example:6514", &web).unwrap();
+        assert!(
+            refused.contains("the platform accepts `http`, `https`"),
+            "{refused}"
+        );
+        assert!(drain("ftp://logs.example", &any).is_some());
+        assert!(log_drain_problem(Some(&Value::from(3)), &any).is_some());
+        assert!(log_drain_problem(None, &any).is_some());
     }
 }

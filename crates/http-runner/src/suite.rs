@@ -467,7 +467,10 @@ impl Suite<'_> {
                 }
             }
             if self.ctx.manifest.log_drain {
-                let problem = config::log_drain_problem(reply.log_drain_url.as_ref());
+                let problem = config::log_drain_problem(
+                    reply.log_drain_url.as_ref(),
+                    self.expectations().log_drain_schemes,
+                );
                 self.book.verdict("provision.log-drain", problem);
             } else {
                 self.book.skip(
@@ -909,7 +912,7 @@ impl Suite<'_> {
                         Ok(response) if target.id == unknown.id && (400..500).contains(&response.status) => self.book.fail(
                             "deprovision.auth",
                             format!(
-                                "{} on an {what}: answered {} instead of {}, so the resource was looked up before the credentials were checked",
+                                "{} on an {what}: answered {} instead of {}: the credentials were accepted, or the resource was looked up before they were checked (which tells strangers which ids exist)",
                                 forgery.label,
                                 response.status,
                                 statuses(unauthorized)

@@ -153,9 +153,15 @@ pub struct Expectations {
     pub sso_rejected: &'static [u16],
     /// The token kinds the platform sends on every login.
     pub sso_token_kinds: &'static [TokenKind],
+    /// Whether each of `sso_token_kinds` must open the dashboard on its own: the platform sends
+    /// one token per login, of any of these kinds (Bitrise). `false` where it sends all of them
+    /// together, so honouring one is enough (Heroku).
+    pub sso_every_token_kind_required: bool,
     /// Text the page a login ends on must include (Bitrise's navigation header); when not
     /// empty, the page must also be an HTML5 document.
     pub sso_page_markers: &'static [&'static str],
+    /// URL schemes a `log_drain_url` may use.
+    pub log_drain_schemes: &'static [&'static str],
     pub default_plan: &'static str,
     pub default_plan_change_to: &'static str,
     pub default_region: &'static str,

@@ -162,7 +162,7 @@ pub fn closest_ids(wanted: &str, limit: usize) -> Vec<&'static str> {
         .map(|check| {
             (
                 !check.id.contains(wanted.as_str()),
-                edit_distance(&wanted, check.id),
+                manifest_core::names::edit_distance(&wanted, check.id),
                 check.id,
             )
         })
@@ -173,20 +173,6 @@ pub fn closest_ids(wanted: &str, limit: usize) -> Vec<&'static str> {
         .take(limit)
         .map(|(_, _, id)| id)
         .collect()
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, a_char) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, b_char) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(a_char != *b_char);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 #[cfg(test)]
@@ -208,13 +194,6 @@ mod tests {
         let lines = wrap("a bb ccc dddd eeeee", 8);
         assert_eq!(lines, ["a bb ccc", "dddd", "eeeee"]);
         assert!(wrap("", 8).is_empty());
-    }
-
-    #[test]
-    fn edit_distance_counts_single_edits() {
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("same", "same"), 0);
     }
 
     #[test]
