@@ -3,13 +3,17 @@
 //! `conformance` runs the whole suite in-process against the reference add-on, once per variant
 //! of it, and fails unless every check passes and nothing is left provisioned.
 
+mod codegen;
+
 use std::io;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use cli::ColorChoice;
 use cli::commands::test::{ctrl_c, random_seed};
 use cli::render::{human, summary_line};
+use cli::selftest::run_matrix;
 use http_runner::{RunOptions, run_suite};
 use manifest_core::{Platform, Source, SsoTransport};
 use reference_addon::ReferenceAddon;
@@ -18,14 +22,23 @@ const USAGE: &str = "\
 usage: cargo xtask TASK
 
 tasks:
-  conformance [--seed N]   run the suite against the reference add-on (Heroku with POST and
-                           GET single sign-on, Scalingo) and fail unless every check passes
+  conformance [--seed N]   run the suite against the reference add-on of every platform (Heroku
+                           with POST and GET single sign-on, Scalingo, Bitrise), correct and
+                           with every fault; fail unless the correct add-on passes every check
+                           and each fault is caught by the checks meant for it and by no other.
+                           The matrix is also written to target/conformance-matrix.json
+  codegen [--check]        regenerate docs/checks.md from the catalog and the faults; with
+                           --check, fail when it is stale instead
+  tidy                     check the repository's conventions: every check explained, sourced,
+                           proven by a fault and documented
   help                     print this
 ";
 
 #[derive(Debug, PartialEq, Eq)]
 enum Task {
     Conformance { seed: Option<u64> },
+    Codegen { check: bool },
+    Tidy,
     Help,
 }
 
@@ -53,6 +66,12 @@ fn parse(args: &[String]) -> Result<Task, String> {
             }
             Ok(Task::Conformance { seed })
         }
+        "codegen" => match rest {
+            [] => Ok(Task::Codegen { check: false }),
+            [flag] if flag == "--check" => Ok(Task::Codegen { check: true }),
+            _ => Err("codegen takes only --check".into()),
+        },
+        "tidy" if rest.is_empty() => Ok(Task::Tidy),
         other => Err(format!("unknown task `{other}`")),
     }
 }
@@ -74,7 +93,7 @@ impl Variant {
     }
 }
 
-const VARIANTS: [Variant; 3] = [
+const VARIANTS: [Variant; 4] = [
     Variant {
         platform: Platform::Heroku,
         sso: SsoTransport::Post,
@@ -86,6 +105,10 @@ const VARIANTS: [Variant; 3] = [
     Variant {
         platform: Platform::Scalingo,
         sso: SsoTransport::Get,
+    },
+    Variant {
+        platform: Platform::Bitrise,
+        sso: SsoTransport::Post,
     },
 ];
 
@@ -141,11 +164,26 @@ async fn conformance(seed: Option<u64>) -> Result<bool, String> {
     for variant in VARIANTS {
         passed &= run_variant(variant, seed, color).await?;
     }
+    println!("== the fault matrix: platform × fault → the checks that caught it");
+    let platforms: Vec<Platform> = VARIANTS
+        .iter()
+        .map(|variant| variant.platform)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let matrix = run_matrix(&platforms, seed).await;
+    print!("{}", matrix.render());
+    let json = serde_json::to_string_pretty(&matrix).map_err(|error| error.to_string())?;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/conformance-matrix.json");
+    std::fs::write(&path, json)
+        .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+    passed &= matrix.passed();
     let verdict = if passed { "passed" } else { "FAILED" };
     println!(
-        "conformance {verdict}: {} variants, seed {seed}, {:.1} s (replay with `cargo xtask \
-         conformance --seed {seed}`)",
+        "conformance {verdict}: {} variants and {} matrix rows, seed {seed}, {:.1} s (replay \
+         with `cargo xtask conformance --seed {seed}`)",
         VARIANTS.len(),
+        matrix.rows.len(),
         started.elapsed().as_secs_f64()
     );
     Ok(passed)
@@ -157,6 +195,32 @@ fn main() -> ExitCode {
         Ok(Task::Help) => {
             print!("{USAGE}");
             ExitCode::SUCCESS
+        }
+        Ok(Task::Codegen { check }) => match codegen::codegen(check) {
+            Ok(stale) if stale.is_empty() => ExitCode::SUCCESS,
+            Ok(stale) if check => {
+                eprintln!("stale: {} (run `cargo xtask codegen`)", stale.join(", "));
+                ExitCode::FAILURE
+            }
+            Ok(written) => {
+                println!("wrote {}", written.join(", "));
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::from(2)
+            }
+        },
+        Ok(Task::Tidy) => {
+            let problems = codegen::tidy();
+            for problem in &problems {
+                eprintln!("{problem}");
+            }
+            if problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
         Ok(Task::Conformance { seed }) => {
             let runtime = match tokio::runtime::Runtime::new() {
@@ -204,5 +268,27 @@ mod tests {
         assert!(parse(&args(&["conformance", "--seed"])).is_err());
         assert!(parse(&args(&["conformance", "--seed", "x"])).is_err());
         assert!(parse(&args(&["bench"])).is_err());
+        assert_eq!(
+            parse(&args(&["codegen", "--check"])),
+            Ok(Task::Codegen { check: true })
+        );
+        assert_eq!(parse(&args(&["tidy"])), Ok(Task::Tidy));
+    }
+
+    #[test]
+    fn generated_files_are_current() {
+        assert_eq!(
+            codegen::codegen(true),
+            Ok(Vec::new()),
+            "run `cargo xtask codegen` and commit the result"
+        );
+    }
+
+    /// Adding a check without an explanation, a source, a fault that proves it and its place
+    /// in the docs fails the build.
+    #[test]
+    fn the_repository_is_tidy() {
+        let problems = codegen::tidy();
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 }

@@ -58,6 +58,12 @@ pub enum Command {
     /// The record of what was provisioned and not yet deprovisioned.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Run the failing sequences a JSON report saved (`lifecycle.model`) again, and say of each
+    /// whether it is FIXED or STILL FAILING.
+    Replay(ReplayArgs),
+    /// Run the suite against the built-in reference add-on, correct and with every fault, and
+    /// print which checks caught which fault.
+    Selftest(SelftestArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -151,7 +157,8 @@ pub struct TestArgs {
     /// Seed of the generated inputs; the same seed replays the same run [default: random].
     #[arg(long)]
     pub seed: Option<u64>,
-    /// How many times the generated part of the suite repeats.
+    /// How many times the generated part of the suite repeats: each case is one more provision
+    /// of generated inputs and 32 more generated sequences of operations (`lifecycle.model`).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub cases: u32,
     /// Run the checks that need a resource against this existing resource id.
@@ -287,6 +294,39 @@ pub struct LedgerCleanupArgs {
     /// Deadline of every request, in seconds, instead of the platform's.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub timeout: Option<Duration>,
+}
+
+#[derive(Debug, Args)]
+pub struct SelftestArgs {
+    /// Only this platform (repeatable); every platform by default.
+    #[arg(long, value_parser = platform_parser())]
+    pub platform: Vec<Platform>,
+    /// The seed of the generated inputs; random by default.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Also write the matrix as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// A JSON report (`test --format json`), or the `reproduction` of one of its checks.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    /// Which of the manifest's environments to target.
+    #[arg(long = "env", value_parser = environment_parser(), default_value = "test")]
+    pub environment: Environment,
+    /// Send provisioning calls here instead of the manifest's URL.
+    #[arg(long)]
+    pub base_url: Option<Url>,
+    /// Deadline for every request, in seconds, instead of the platform's.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub timeout: Option<Duration>,
+    /// Record what the replay provisions here [default: the user's ledger].
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

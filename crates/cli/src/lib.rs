@@ -8,6 +8,7 @@ pub mod error;
 pub mod load;
 pub mod registry;
 pub mod render;
+pub mod selftest;
 
 use std::io;
 
@@ -33,6 +34,8 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Deprovision(args) => block_on(commands::operations::deprovision(&args)),
         Command::Ledger(LedgerCommand::List(args)) => commands::ledger::list(&args),
         Command::Ledger(LedgerCommand::Cleanup(args)) => block_on(commands::ledger::cleanup(&args)),
+        Command::Replay(args) => block_on(commands::replay::replay(&args)),
+        Command::Selftest(args) => block_on(commands::selftest::selftest(&args)),
     }
 }
 

@@ -22,8 +22,9 @@ impl ManifestFile {
     /// reads it, and settles the dialect (`--platform`, the default name it was found under, or
     /// the shape of its content).
     ///
-    /// A file that is not valid JSON and whose platform has to be guessed is reported as
-    /// [`CliError::Manifest`], with the position of the syntax error.
+    /// A file that is neither valid JSON nor read by a dialect of another format, and whose
+    /// platform has to be guessed, is reported as [`CliError::Manifest`], with the position of
+    /// the JSON syntax error.
     pub fn open(args: &ManifestArgs) -> Result<Self, CliError> {
         let given = args.platform.map(registry::dialect).transpose()?;
         let (path, found_for) = match (&args.manifest, &given) {
@@ -84,8 +85,27 @@ fn find_default() -> Result<(PathBuf, Box<dyn Dialect>), CliError> {
 }
 
 fn recognize(source: &Source, path: &Path) -> Result<Box<dyn Dialect>, CliError> {
-    let document = JsonDocument::parse(source.clone())
-        .map_err(|diagnostics| CliError::Manifest(Box::new(diagnostics)))?;
+    let document = match JsonDocument::parse(source.clone()) {
+        Ok(document) => document,
+        // Not JSON: a dialect that reads another format (Bitrise's YAML) may still read it, and
+        // a file named like a dialect's own (`.yaml`) is that dialect's to diagnose.
+        Err(diagnostics) => {
+            let readable = registry::supported().into_iter().find(|dialect| {
+                dialect
+                    .load_manifest(source.clone())
+                    .is_ok_and(|manifest| dialect.recognizes(&manifest.document.value))
+            });
+            let format = format_of(path).filter(|format| *format != "json");
+            return readable
+                .or_else(|| {
+                    registry::supported().into_iter().find(|dialect| {
+                        format.is_some()
+                            && format_of(Path::new(dialect.default_manifest_file())) == format
+                    })
+                })
+                .ok_or_else(|| CliError::Manifest(Box::new(diagnostics)));
+        }
+    };
     registry::supported()
         .into_iter()
         .find(|dialect| dialect.recognizes(&document.value))
@@ -96,4 +116,12 @@ fn recognize(source: &Source, path: &Path) -> Result<Box<dyn Dialect>, CliError>
                 registry::supported_names()
             ))
         })
+}
+
+/// The format a file's name says it is in: its extension, `.yml` read as `.yaml`.
+fn format_of(path: &Path) -> Option<&str> {
+    match path.extension()?.to_str()? {
+        "yml" => Some("yaml"),
+        extension => Some(extension),
+    }
 }

@@ -10,7 +10,7 @@ fn build(platform: Platform) -> Option<Box<dyn Dialect>> {
     match platform {
         Platform::Heroku => Some(Box::new(heroku_adapter::Heroku)),
         Platform::Scalingo => Some(Box::new(scalingo_adapter::Scalingo)),
-        Platform::Bitrise => None,
+        Platform::Bitrise => Some(Box::new(bitrise_adapter::Bitrise)),
     }
 }
 

@@ -16,6 +16,7 @@ struct Entry {
     messages: Vec<String>,
     exchanges: Vec<Exchange>,
     duration: Duration,
+    reproduction: Option<serde_json::Value>,
 }
 
 /// Verdicts for every check that applies to one platform.
@@ -76,6 +77,7 @@ impl CheckBook {
                         messages: Vec::new(),
                         exchanges: Vec::new(),
                         duration: Duration::ZERO,
+                        reproduction: None,
                     },
                 )
             })
@@ -164,6 +166,13 @@ impl CheckBook {
         }
     }
 
+    /// Attaches what reproduces a check's failure (see [`CheckResult::reproduction`]).
+    pub fn reproduction(&mut self, id: &str, reproduction: serde_json::Value) {
+        if let Some(entry) = self.entry(id) {
+            entry.reproduction = Some(reproduction);
+        }
+    }
+
     /// Every applicable check, in catalog order. `unrecorded` gives the reason for checks no
     /// scenario reached.
     pub fn into_results(self, unrecorded: impl Fn(&str) -> String) -> Vec<CheckResult> {
@@ -185,6 +194,7 @@ impl CheckBook {
                     message,
                     duration_ms: entry.duration.as_millis() as u64,
                     exchanges: entry.exchanges,
+                    reproduction: entry.reproduction,
                 }
             })
             .collect()

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use manifest_core::{ProvisionInput, Secret};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
+use proptest::string::{RegexGeneratorStrategy, string_regex};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 /// Characters app names are drawn from: ASCII, accents, CJK, RTL and an emoji, because platforms
@@ -15,9 +16,56 @@ const NAME_CHARS: &[char] = &[
     'ø', '日', '本', 'д', 'ש', '🚀',
 ];
 
+/// A proptest runner whose every draw follows from `seed`. `stream` keeps the draws of separate
+/// users of one seed apart, so that adding draws to one does not change what the other draws.
+pub fn seeded_runner(seed: u64, stream: u8) -> TestRunner {
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    bytes[8] = stream;
+    TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
+    )
+}
+
+/// The stream of provision inputs.
+const INPUT_STREAM: u8 = 0;
+
+/// The text patterns inputs are drawn from, compiled once: compiling is most of what a draw
+/// from a pattern costs.
+struct Patterns {
+    resource_name: RegexGeneratorStrategy<String>,
+    option_key: RegexGeneratorStrategy<String>,
+    option_value: RegexGeneratorStrategy<String>,
+    api_token: RegexGeneratorStrategy<String>,
+    log_drain_token: RegexGeneratorStrategy<String>,
+    unknown_id: RegexGeneratorStrategy<String>,
+    unknown_plan: RegexGeneratorStrategy<String>,
+}
+
+impl Patterns {
+    fn compile() -> Self {
+        let pattern = |regex: &str| {
+            string_regex(regex)
+                .unwrap_or_else(|error| panic!("`{regex}` is a valid pattern: {error}"))
+        };
+        Self {
+            resource_name: pattern("[a-z]{3,10}-[a-z]{3,10}-[0-9]{2,5}"),
+            option_key: pattern("conform_[a-z]{2,8}"),
+            option_value: pattern("[ -~]{0,16}"),
+            api_token: pattern("[a-zA-Z0-9]{32}"),
+            log_drain_token: pattern("d\\.[0-9a-f]{8}-[0-9a-f]{4}"),
+            unknown_id: pattern("conform-missing-[0-9a-f]{12}"),
+            unknown_plan: pattern("conform-no-such-plan-[a-z]{6}"),
+        }
+    }
+}
+
 /// Draws inputs from a seed.
 pub struct InputGenerator {
+    seed: u64,
     runner: TestRunner,
+    patterns: Patterns,
     options: BTreeMap<String, String>,
     region: String,
 }
@@ -31,39 +79,38 @@ impl std::fmt::Debug for InputGenerator {
 impl InputGenerator {
     /// `options` are the user's `--option KEY=VALUE` pairs, sent with every provision.
     pub fn new(seed: u64, options: BTreeMap<String, String>, region: String) -> Self {
-        let mut bytes = [0u8; 32];
-        bytes[..8].copy_from_slice(&seed.to_le_bytes());
-        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &bytes);
         Self {
-            runner: TestRunner::new_with_rng(Config::default(), rng),
+            seed,
+            runner: seeded_runner(seed, INPUT_STREAM),
+            patterns: Patterns::compile(),
             options,
             region,
         }
     }
 
-    fn draw<S: Strategy>(&mut self, strategy: S) -> S::Value {
-        strategy
-            .new_tree(&mut self.runner)
-            .map(|tree| tree.current())
-            .unwrap_or_else(|reason| panic!("input strategies never reject: {reason}"))
+    /// The seed every input is drawn from.
+    pub fn seed(&self) -> u64 {
+        self.seed
     }
 
     /// A fresh resource request for `plan`.
     pub fn provision(&mut self, plan: &str) -> ProvisionInput {
-        let uuid = self.draw(any::<[u8; 16]>().prop_map(uuid_v4));
-        let app_slug = self.draw(any::<[u8; 8]>().prop_map(hex::encode));
-        let app_name = self.draw(
+        let runner = &mut self.runner;
+        let patterns = &self.patterns;
+        let uuid = draw(runner, any::<[u8; 16]>().prop_map(uuid_v4));
+        let app_slug = draw(runner, any::<[u8; 8]>().prop_map(hex::encode));
+        let app_name = draw(
+            runner,
             proptest::collection::vec(proptest::sample::select(NAME_CHARS), 1..24)
                 .prop_map(|chars| format!("app {}", chars.into_iter().collect::<String>())),
         );
-        let resource_name = self.draw("[a-z]{3,10}-[a-z]{3,10}-[0-9]{2,5}");
-        let generated_options = self.draw(proptest::collection::btree_map(
-            "conform_[a-z]{2,8}",
-            "[ -~]{0,16}",
-            0..3,
-        ));
-        let api_token = self.draw("[a-zA-Z0-9]{32}");
-        let log_drain_token = self.draw("d\\.[0-9a-f]{8}-[0-9a-f]{4}");
+        let resource_name = draw(runner, &patterns.resource_name);
+        let generated_options = draw(
+            runner,
+            proptest::collection::btree_map(&patterns.option_key, &patterns.option_value, 0..3),
+        );
+        let api_token = draw(runner, &patterns.api_token);
+        let log_drain_token = draw(runner, &patterns.log_drain_token);
         let mut options = generated_options;
         options.extend(self.options.clone());
         ProvisionInput {
@@ -81,13 +128,20 @@ impl InputGenerator {
 
     /// A resource id no provider has issued.
     pub fn unknown_id(&mut self) -> String {
-        self.draw("conform-missing-[0-9a-f]{12}")
+        draw(&mut self.runner, &self.patterns.unknown_id)
     }
 
     /// A plan name no provider offers.
     pub fn unknown_plan(&mut self) -> String {
-        self.draw("conform-no-such-plan-[a-z]{6}")
+        draw(&mut self.runner, &self.patterns.unknown_plan)
     }
+}
+
+fn draw<S: Strategy>(runner: &mut TestRunner, strategy: S) -> S::Value {
+    strategy
+        .new_tree(runner)
+        .map(|tree| tree.current())
+        .unwrap_or_else(|reason| panic!("input strategies never reject: {reason}"))
 }
 
 pub fn uuid_v4(mut bytes: [u8; 16]) -> String {

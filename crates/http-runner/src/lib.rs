@@ -20,6 +20,7 @@ mod config;
 mod evidence;
 mod inputs;
 mod ledger;
+mod lifecycle;
 mod ops;
 mod sso;
 mod suite;
@@ -32,13 +33,17 @@ use std::time::{Duration, Instant};
 
 use manifest_core::diagnostics::Severity;
 use manifest_core::report::Status;
-use manifest_core::{Ctx, Dialect, Environment, Expectations, Manifest, Report};
+use manifest_core::{Ctx, Dialect, Environment, Expectations, Manifest, Platform, Report};
 use url::Url;
 
 pub use book::glob_matches;
 pub use client::{BODY_CAP, TransportError};
 pub use evidence::Redactor;
 pub use ledger::{EntryState, Ledger, LedgerEntry, LedgerError, Scope};
+pub use lifecycle::{
+    CONCURRENT_COPIES, MAX_SHRINK_ATTEMPTS, MAX_STEPS, ReplayOptions, ReplayVerdict, Replayed,
+    Reproduction, SEQUENCES_ALONE, SEQUENCES_PER_CASE, Slot, Step, Token, replay,
+};
 pub use ops::{Deprovisioned, OpError, Operations, OperationsOptions, cleanup_leftovers};
 
 use book::{CheckBook, Selection};
@@ -67,7 +72,8 @@ pub struct RunOptions {
     pub timeout: Option<Duration>,
     /// The seed of every generated input; the same seed replays the same run.
     pub seed: u64,
-    /// How many times the generated part repeats (at least once).
+    /// How many times the generated part repeats (at least once): the provisions of generated
+    /// inputs, and [`SEQUENCES_PER_CASE`] generated sequences of operations each time.
     pub cases: u32,
     /// Run the checks that need a resource against this id instead of provisioning one.
     pub resource: Option<String>,
@@ -95,6 +101,10 @@ pub enum RunError {
     Callback(std::io::Error),
     #[error("{0}")]
     Ledger(#[from] LedgerError),
+    #[error("cannot get random bytes from the operating system: {0}")]
+    Random(String),
+    #[error("the sequence was recorded against {saved}, but the manifest is for {target}")]
+    WrongPlatform { saved: Platform, target: Platform },
 }
 
 /// How long an asynchronous provision may take to report back, unless `--timeout` says.

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use manifest_core::http::HttpResponse;
 use manifest_core::{
-    Ctx, Dialect, Environment, Manifest, Platform, ProvisionInput, Resource, Secret,
+    Ctx, Dialect, Environment, Manifest, Platform, ProvisionInput, ProvisionReply, Resource, Secret,
 };
 use url::Url;
 
@@ -230,33 +230,27 @@ impl<'a> Operations<'a> {
         let mut accepted = expectations.provision_ok.to_vec();
         accepted.extend(expectations.provision_async);
         self.expect("provision", &response, &accepted)?;
-        let reply = reply
-            .unwrap_or_else(|| self.dialect.read_provision(input, &response))
-            .map_err(|reason| OpError::Reply {
-                what: "provision",
-                reason,
-            })?;
-        let id = match reply.id {
-            Some(Ok(id)) => id,
-            Some(Err(reason)) => {
-                return Err(OpError::Reply {
-                    what: "provision",
-                    reason,
-                });
-            }
-            None => {
-                return Err(OpError::Reply {
-                    what: "provision",
-                    reason: "the answer names no resource id".into(),
-                });
-            }
-        };
-        Ok(Resource {
-            id,
-            input: input.clone(),
-            plan: input.plan.clone(),
-            config: strings(reply.config),
-        })
+        let reply = reply.unwrap_or_else(|| self.dialect.read_provision(input, &response));
+        provisioned("provision", input, reply)
+    }
+
+    /// Sends the provision `input` again, as a platform retrying it does, and expects the
+    /// platform's answer to a replay (Bitrise: 200, where a new resource gets 201). Nothing is
+    /// recorded: the ledger holds the resource since the first provision.
+    pub async fn replay_provision(&self, input: &ProvisionInput) -> Result<Resource, OpError> {
+        const WHAT: &str = "replayed provision";
+        let request = self.dialect.provision(&self.ctx, input);
+        let response = self
+            .transport
+            .send(&request)
+            .await
+            .map_err(|source| OpError::Transport { what: WHAT, source })?;
+        self.expect(
+            WHAT,
+            &response,
+            self.dialect.expectations().provision_replay_ok,
+        )?;
+        provisioned(WHAT, input, self.dialect.read_provision(input, &response))
     }
 
     async fn send_provision(&self, input: &ProvisionInput) -> Result<HttpResponse, OpError> {
@@ -478,6 +472,31 @@ impl<'a> Operations<'a> {
             .map_err(|error| error.to_string())?;
         Ok(None)
     }
+}
+
+/// The resource a provision answer (`what`) names, or why it names none.
+fn provisioned(
+    what: &'static str,
+    input: &ProvisionInput,
+    reply: Result<ProvisionReply, String>,
+) -> Result<Resource, OpError> {
+    let reply = reply.map_err(|reason| OpError::Reply { what, reason })?;
+    let id = match reply.id {
+        Some(Ok(id)) => id,
+        Some(Err(reason)) => return Err(OpError::Reply { what, reason }),
+        None => {
+            return Err(OpError::Reply {
+                what,
+                reason: "the answer names no resource id".into(),
+            });
+        }
+    };
+    Ok(Resource {
+        id,
+        input: input.clone(),
+        plan: input.plan.clone(),
+        config: strings(reply.config),
+    })
 }
 
 /// Config values as strings; a value that is not a string keeps its JSON form.

@@ -18,6 +18,9 @@ use crate::evidence::Redactor;
 use crate::inputs::InputGenerator;
 use crate::ledger::{Recorded, RunRecord};
 
+/// One resource through its whole life: provisioned, moved to another plan, deprovisioned.
+const LIFECYCLE_RUN: &str = "lifecycle.run";
+
 /// How many identical provisions race in `provision.idempotent.concurrent`.
 pub const CONCURRENT_REPLAYS: usize = 8;
 
@@ -111,6 +114,16 @@ pub fn statuses(list: &[u16]) -> String {
                 .join(", ")
         ),
     }
+}
+
+/// A provision's success statuses plus the platform's asynchronous one: an asynchronous
+/// provider answers every provision, replays included, that way.
+fn with_async(statuses: &[u16], expectations: &Expectations) -> Vec<u16> {
+    statuses
+        .iter()
+        .copied()
+        .chain(expectations.provision_async)
+        .collect()
 }
 
 fn has_message(response: &HttpResponse) -> bool {
@@ -279,14 +292,16 @@ impl Suite<'_> {
     /// Runs every scenario. Returns early, leaving checks unrecorded, when the provider cannot
     /// be reached.
     pub async fn run(&mut self) {
-        self.book.skip(
-            "lifecycle.run",
-            "checked by `addon-conform run -- CMD`, not by `test`",
-        );
-        self.book.skip(
-            "lifecycle.model",
-            "generated sequences of operations are not part of this version",
-        );
+        if self.given_resource.is_some() {
+            self.book.skip(
+                LIFECYCLE_RUN,
+                "a resource was given with --resource; the run provisions none to follow through",
+            );
+            self.book.skip(
+                "lifecycle.model",
+                "a resource was given with --resource; generated sequences provision their own",
+            );
+        }
         let resources = match self.given_resource.clone() {
             Some(id) => Some((self.named_resource(id), None)),
             None => self.provision_scenarios().await,
@@ -295,6 +310,8 @@ impl Suite<'_> {
             return;
         }
         let Some((resource, other)) = resources else {
+            self.book
+                .fail(LIFECYCLE_RUN, "no resource could be provisioned");
             return;
         };
         self.sso_scenarios(&resource, other.as_ref(), self.legacy_sso)
@@ -319,6 +336,8 @@ impl Suite<'_> {
             return;
         }
         self.deprovision_scenarios(&resource).await;
+        self.book.pass(LIFECYCLE_RUN);
+        self.lifecycle_model().await;
     }
 
     fn named_resource(&mut self, id: String) -> Resource {
@@ -360,14 +379,14 @@ impl Suite<'_> {
     ) -> Option<Resource> {
         if main {
             self.evidence(PROVISION_CHECKS, sent);
+            self.book.evidence(LIFECYCLE_RUN, &sent.exchange);
             if matches!(sent.response, Err(TransportError::Connect(_))) {
                 self.unreachable = true;
                 return None;
             }
             self.deadline("provision.deadline", sent);
         }
-        let mut ok: Vec<u16> = self.expectations().provision_ok.to_vec();
-        ok.extend(self.expectations().provision_async);
+        let ok = with_async(self.expectations().provision_ok, self.expectations());
         let response = self
             .expect_status("provision.status", sent, &ok, "provision")?
             .clone();
@@ -526,11 +545,11 @@ impl Suite<'_> {
         let request = self.dialect.provision(&self.ctx, &original.input);
         let sent = self.send(request).await;
         self.evidence(&["provision.idempotent"], &sent);
-        let replay_ok = self.expectations().provision_replay_ok;
+        let replay_ok = with_async(self.expectations().provision_replay_ok, self.expectations());
         let Some(response) = self.expect_status(
             "provision.idempotent",
             &sent,
-            replay_ok,
+            &replay_ok,
             "replayed provision",
         ) else {
             if let Ok(response) = &sent.response {
@@ -680,9 +699,9 @@ impl Suite<'_> {
 
     fn read_distinct(&mut self, input: &ProvisionInput, sent: &Sent) -> Option<Resource> {
         self.evidence(&["provision.distinct"], sent);
-        let ok = self.expectations().provision_ok;
+        let ok = with_async(self.expectations().provision_ok, self.expectations());
         let response = self
-            .expect_status("provision.distinct", sent, ok, "second provision")
+            .expect_status("provision.distinct", sent, &ok, "second provision")
             .cloned()?;
         match self.track_created(input, &response) {
             Tracked::Own(id) => {
@@ -785,6 +804,7 @@ impl Suite<'_> {
             "plan-change.status",
             "plan-change.deadline",
             "plan-change.config",
+            LIFECYCLE_RUN,
         ]) {
             let request = self.dialect.change_plan(&self.ctx, resource, &target);
             let sent = self.send(request).await;
@@ -793,11 +813,18 @@ impl Suite<'_> {
                     "plan-change.status",
                     "plan-change.deadline",
                     "plan-change.config",
+                    LIFECYCLE_RUN,
                 ],
                 &sent,
             );
             self.deadline("plan-change.deadline", &sent);
             let ok = self.expectations().plan_change_ok;
+            if !matches!(&sent.response, Ok(response) if ok.contains(&response.status)) {
+                self.book.fail(
+                    LIFECYCLE_RUN,
+                    format!("the resource could not be changed to plan `{target}`"),
+                );
+            }
             if let Some(response) = self
                 .expect_status(
                     "plan-change.status",
@@ -929,13 +956,18 @@ impl Suite<'_> {
         }
         let request = self.dialect.deprovision(&self.ctx, resource);
         let sent = self.send(request).await;
-        self.evidence(&["deprovision.status", "deprovision.deadline"], &sent);
+        self.evidence(
+            &["deprovision.status", "deprovision.deadline", LIFECYCLE_RUN],
+            &sent,
+        );
         self.deadline("deprovision.deadline", &sent);
         let ok = self.expectations().deprovision_ok;
         let Some(response) = self
             .expect_status("deprovision.status", &sent, ok, "deprovision")
             .cloned()
         else {
+            self.book
+                .fail(LIFECYCLE_RUN, "the resource could not be deprovisioned");
             for id in ["deprovision.repeat", "deprovision.effective"] {
                 self.book.skip(id, "the deprovision did not succeed");
             }

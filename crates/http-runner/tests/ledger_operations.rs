@@ -258,6 +258,19 @@ async fn a_suite_run_records_into_the_ledger_and_settles_everything() {
             EntryState::Failed
         ]
     );
-    assert_eq!(setup.ledger.entry(5).unwrap(), None);
+    // Then the resources of lifecycle.model's generated sequences, every one of them settled.
+    let mut generated = Vec::new();
+    let mut id = 5;
+    while let Some(entry) = setup.ledger.entry(id).unwrap() {
+        generated.push(entry.state);
+        id += 1;
+    }
+    assert!(!generated.is_empty(), "the generated sequences provision");
+    assert!(
+        generated
+            .iter()
+            .all(|state| matches!(state, EntryState::Deprovisioned | EntryState::Failed)),
+        "{generated:?}"
+    );
     setup.addon.shutdown().await;
 }

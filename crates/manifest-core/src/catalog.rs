@@ -84,6 +84,7 @@ use Platform::{Bitrise as B, Heroku as H, Scalingo as S};
 const ALL: &[Platform] = &[H, S, B];
 const HEROKU: &[Platform] = &[H];
 const HEROKU_SCALINGO: &[Platform] = &[H, S];
+const HEROKU_BITRISE: &[Platform] = &[H, B];
 const BITRISE: &[Platform] = &[B];
 
 macro_rules! check {
@@ -470,11 +471,13 @@ pub static CATALOG: &[CheckDef] = &[
     ),
     check!(
         "sso.token-kinds",
-        Should,
-        HEROKU,
-        PlatformDocs("Heroku sends `token`, `resource_token` and `user_scoped_resource_token`"),
-        "which of the token kinds the provider honours",
-        "Heroku sends three tokens on every login. Each is sent valid alone (the others wrong) and the kinds the provider honours are reported; the user-scoped token is the one Heroku recommends."
+        Must,
+        HEROKU_BITRISE,
+        PlatformDocs(
+            "Heroku sends `token`, `resource_token` and `user_scoped_resource_token`; Bitrise sends a sha1 or a `sha256-` token"
+        ),
+        "which token kinds the provider honours; on Bitrise, every kind",
+        "Heroku sends three tokens on every login. Each is sent valid alone (the others wrong) and the kinds the provider honours are reported; the user-scoped token is the one Heroku recommends. A provider that honours none alone only gets a warning, since Heroku always sends all three. Bitrise sends one token per login, either `sha1(app_slug:sso-secret:timestamp)` or `sha256-` followed by the SHA-256 of the same: a provider must accept both, so a kind that does not open the dashboard fails."
     ),
     check!(
         "sso.nav-cookie",
@@ -507,15 +510,15 @@ pub static CATALOG: &[CheckDef] = &[
         ALL,
         Beyond("providers break in orders nobody thought of"),
         "generated sequences of operations agree with a model of the platform",
-        "Sequences of provisions, replays, plan changes, logins and deprovisions over several resources are generated from the seed, sent for real, and every answer compared with a model of what the platform expects. A failure is shrunk to the shortest sequence that still fails."
+        "Sequences of up to 12 provisions, replays, concurrent provisions, plan changes, logins and deprovisions over three resources are generated from the seed (32 for each of --cases), sent for real with fresh uuids, and every answer compared with a model of what the platform expects: a new provision gets an id of its own; a replay gets the same id and hands out the config the provider last gave the resource, so it never undoes a plan change; identical provisions sent at once make one resource; a plan change or login for a deprovisioned resource is refused with a 4xx; a login with another resource's token, a stale or a forged one is refused; deprovisions answer as the platform expects, repeated or for an id never issued. A failing sequence is shrunk to the shortest that still fails, and the report keeps it as numbered steps with the curl commands of their requests and as a `reproduction` that `addon-conform replay` runs again."
     ),
     check!(
         "lifecycle.run",
         Must,
-        HEROKU,
+        ALL,
         OfficialTester("kensa run"),
-        "`run -- CMD` provisions, runs the command with the config, and cleans up",
-        "Provisions a resource, runs the command with the returned config vars in its environment, reports its exit status, then changes the plan and deprovisions."
+        "one resource goes through its whole life: provisioned, moved to another plan, deprovisioned",
+        "The platform's everyday sequence for one resource must work end to end: a provision that yields a usable resource, a change to another plan, and a deprovision. Each step's own checks say what exactly went wrong; this one says whether a customer could have used the add-on at all. `addon-conform run -- CMD` follows the same life by hand, running CMD with the resource's config vars in its environment between the provision and the plan change."
     ),
 ];
 

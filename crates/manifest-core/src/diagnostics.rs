@@ -205,7 +205,9 @@ fn secret_value_range(line: &str, after_key: usize) -> Option<std::ops::Range<us
         Some(start + 1..start + 1 + end)
     } else {
         let trimmed = value.trim_end().trim_end_matches(',');
-        (!trimmed.is_empty() && !trimmed.starts_with(['{', '[']))
+        // A lone `{` or `[` opens a nested block whose lines carry no value of this key;
+        // anything else, even a broken `[secret`, is the value.
+        (!trimmed.is_empty() && trimmed != "{" && trimmed != "[")
             .then(|| start..start + trimmed.len())
     }
 }

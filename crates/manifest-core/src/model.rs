@@ -72,7 +72,7 @@ impl fmt::Display for Environment {
 }
 
 /// How the platform hands a user to the provider's dashboard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SsoTransport {
     /// A browser `GET` with the login in the query string.

@@ -98,6 +98,11 @@ pub struct CheckResult {
     pub message: String,
     pub duration_ms: u64,
     pub exchanges: Vec<Exchange>,
+    /// What reproduces a failure found by generated sequences (`lifecycle.model`): the
+    /// platform, the seed and the shortest sequence of steps that still failed, for
+    /// `addon-conform replay` to run again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reproduction: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,6 +201,7 @@ mod tests {
             message: String::new(),
             duration_ms: 0,
             exchanges: Vec::new(),
+            reproduction: None,
         }
     }
 

@@ -95,6 +95,17 @@ impl JsonDocument {
         })
     }
 
+    /// A document read by another parser (Bitrise's YAML config): its value in JSON form and
+    /// where each of its values is written, by JSON pointer. Pointers without a location make
+    /// rules about them point nowhere in particular.
+    pub fn from_parts(source: Source, value: Value, locations: HashMap<String, Location>) -> Self {
+        Self {
+            source,
+            value,
+            locations,
+        }
+    }
+
     /// The value at a JSON pointer.
     pub fn get(&self, pointer: &str) -> Option<&Value> {
         self.value.pointer(pointer)
@@ -246,6 +257,34 @@ mod tests {
                 .line_column(error.items[0].span.unwrap().offset),
             (1, 13)
         );
+    }
+
+    #[test]
+    fn documents_from_parts_answer_like_parsed_ones() {
+        let text = "key: value\n";
+        let locations = HashMap::from([
+            (
+                String::new(),
+                Location {
+                    key: None,
+                    value: Span::new(0, text.len()),
+                },
+            ),
+            (
+                "/key".to_owned(),
+                Location {
+                    key: Some(Span::new(0, 3)),
+                    value: Span::new(5, 5),
+                },
+            ),
+        ]);
+        let value = serde_json::json!({"key": "value"});
+        let doc = JsonDocument::from_parts(Source::new("c.yaml", text), value, locations);
+        assert_eq!(doc.get("/key"), Some(&Value::from("value")));
+        assert_eq!(doc.value_span("/key"), Some(Span::new(5, 5)));
+        assert_eq!(doc.key_span("/key"), Some(Span::new(0, 3)));
+        assert_eq!(doc.opening_span(""), Some(Span::new(0, 1)));
+        assert_eq!(doc.value_span("/missing"), None);
     }
 
     #[test]

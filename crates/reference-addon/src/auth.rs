@@ -4,6 +4,7 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use bitrise_adapter::AUTH_HEADER;
 use manifest_core::token::constant_time_eq;
 
 use crate::fault::Fault;
@@ -22,27 +23,47 @@ pub(crate) enum Call {
 /// Whether `call` may go ahead with the `Authorization: Basic` credentials in `headers`, the
 /// add-on's auth faults applied.
 pub(crate) fn basic_auth_passes(state: &AddonState, headers: &HeaderMap, call: Call) -> bool {
-    let skipped = match call {
-        Call::PlanChange => state.has(Fault::PlanChangeSkipsAuth),
-        Call::Deprovision => state.has(Fault::DeprovisionSkipsAuth),
-        Call::Provision | Call::Login => false,
-    };
-    if skipped {
+    if skips_auth(state, call) {
         return true;
     }
     let Some((user, password)) = basic_credentials(headers) else {
         return false;
     };
-    let comparison = if state.has(Fault::AcceptsPasswordPrefix) {
-        Comparison::PrefixOnly
-    } else {
-        Comparison::Exact
-    };
+    let comparison = comparison(state);
     let any_password = call == Call::Provision && state.has(Fault::AcceptsWrongPassword);
     let user_matches = secret_matches(&user, &state.secrets.user, Comparison::Exact);
     let password_matches =
         any_password || secret_matches(&password, &state.secrets.password, comparison);
     user_matches && password_matches
+}
+
+/// Whether `call` may go ahead with the shared token in the `Authentication` header (Bitrise's
+/// scheme: the token alone, no user), the add-on's auth faults applied. A token sent any other
+/// way, such as in `Authorization`, is no token.
+pub(crate) fn token_auth_passes(state: &AddonState, headers: &HeaderMap, call: Call) -> bool {
+    if skips_auth(state, call) {
+        return true;
+    }
+    headers
+        .get(AUTH_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|token| secret_matches(token, &state.secrets.password, comparison(state)))
+}
+
+fn skips_auth(state: &AddonState, call: Call) -> bool {
+    match call {
+        Call::PlanChange => state.has(Fault::PlanChangeSkipsAuth),
+        Call::Deprovision => state.has(Fault::DeprovisionSkipsAuth),
+        Call::Provision | Call::Login => false,
+    }
+}
+
+fn comparison(state: &AddonState) -> Comparison {
+    if state.has(Fault::AcceptsPasswordPrefix) {
+        Comparison::PrefixOnly
+    } else {
+        Comparison::Exact
+    }
 }
 
 /// The user and password of an `Authorization: Basic` header, when it holds well-formed ones.

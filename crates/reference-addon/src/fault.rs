@@ -62,33 +62,33 @@ faults! {
         proves ["provision.auth"],
         "provisioning checks the user but accepts any password (plan change and deprovision stay strict)";
     AcceptsPasswordPrefix = "accepts-password-prefix",
-        on [Heroku, Scalingo],
+        on [Heroku, Scalingo, Bitrise],
         proves ["provision.auth", "plan-change.auth", "deprovision.auth"],
         "every provisioning endpoint compares only as many characters as the real password has, so the password with anything appended passes";
     PlanChangeSkipsAuth = "plan-change-skips-auth",
-        on [Heroku, Scalingo],
+        on [Heroku, Scalingo, Bitrise],
         proves ["plan-change.auth"],
         "plan changes are carried out without looking at the credentials";
     DeprovisionSkipsAuth = "deprovision-skips-auth",
-        on [Heroku, Scalingo],
+        on [Heroku, Scalingo, Bitrise],
         proves ["deprovision.auth"],
         "deprovisions are carried out without looking at the credentials; the forged request deletes the resource, so checks that need it afterwards may fail too";
     DeprovisionLooksUpBeforeAuth = "deprovision-looks-up-before-auth",
-        on [Heroku, Scalingo],
+        on [Heroku, Scalingo, Bitrise],
         proves ["deprovision.auth"],
-        "a deprovision looks the resource up before checking credentials, so an unknown id with wrong credentials answers 404 instead of 401";
+        "a deprovision looks the resource up before checking credentials, so an unknown id with wrong credentials answers 404 (Bitrise: 200, nothing to delete) instead of 401";
     ProvisionFails = "provision-fails",
-        on [Heroku, Scalingo],
-        proves ["provision.status"],
+        on [Heroku, Scalingo, Bitrise],
+        proves ["provision.status", "lifecycle.run"],
         "every authorised provision answers 500 and keeps nothing; every check that needs a resource cannot run";
     ProvisionSlow = "provision-slow",
-        on [Heroku, Scalingo],
+        on [Heroku, Scalingo, Bitrise],
         proves ["provision.deadline"],
-        "every authorised provision is answered only after the slow delay (4 s unless configured: past Heroku's 3 s should-limit, inside its 25 s must-limit; Scalingo's only limit is 30 s, so there it shows with a shorter `--timeout`)";
+        "every authorised provision is answered only after the slow delay (4 s unless configured: past Heroku's 3 s should-limit, inside its 25 s must-limit; Scalingo's only limit is 30 s and Bitrise's 10 s, so there it shows with a shorter `--timeout`)";
     ProvisionHtmlBody = "provision-html-body",
-        on [Heroku, Scalingo],
+        on [Heroku, Scalingo, Bitrise],
         proves ["provision.body"],
-        "provisions answer 200 with an HTML page instead of JSON and keep nothing";
+        "provisions answer success (200; Bitrise's 201) with an HTML page instead of JSON and keep nothing";
     ProvisionWithoutId = "provision-without-id",
         on [Heroku, Scalingo],
         proves ["provision.id"],
@@ -129,24 +129,36 @@ faults! {
         on [Heroku, Scalingo],
         proves ["provision.log-drain"],
         "the provision answer has no log_drain_url although the manifest asks for a log drain (Heroku's `syslog_drain`, Scalingo's `log_drain`)";
+    EmptyEnvValue = "empty-env-value",
+        on [Bitrise],
+        proves ["provision.envs"],
+        "the provision answer exports REFERENCE_DB_TOKEN with an empty value";
     NewIdOnReplay = "new-id-on-replay",
         on [Heroku, Scalingo],
         proves ["provision.idempotent"],
         "every provision creates a new resource, even a replay of a uuid already provisioned; concurrent replays split too (provision.idempotent.concurrent fails as well)";
+    CreatedOnEveryRepeat = "created-on-every-repeat",
+        on [Bitrise],
+        proves ["provision.idempotent"],
+        "a repeated provision of an app answers 201 Created as if the app were new, instead of 200; the app and its env vars stay the same";
+    RotatingEnvs = "rotating-envs",
+        on [Bitrise],
+        proves ["provision.idempotent"],
+        "every provision answer, repeats included, carries a freshly minted REFERENCE_DB_TOKEN, so builds of the same app see a token that keeps changing";
     SameIdForEveryResource = "same-id-for-every-resource",
         on [Heroku, Scalingo],
         proves ["provision.distinct"],
         "every provision, whatever its uuid, hands out the one resource created first";
     AcceptsUnknownPlan = "accepts-unknown-plan",
-        on [Heroku, Scalingo],
+        on [Heroku, Scalingo, Bitrise],
         proves ["provision.unknown-plan"],
         "provisioning accepts plan names the add-on does not offer";
     PlanChangeFails = "plan-change-fails",
-        on [Heroku, Scalingo],
-        proves ["plan-change.status"],
+        on [Heroku, Scalingo, Bitrise],
+        proves ["plan-change.status", "lifecycle.run"],
         "every authorised plan change answers 500 and leaves the plan as it was";
     PlanChangeSlow = "plan-change-slow",
-        on [Heroku, Scalingo],
+        on [Heroku, Scalingo, Bitrise],
         proves ["plan-change.deadline"],
         "every authorised plan change is answered only after the slow delay";
     PlanChangeUndeclaredConfig = "plan-change-undeclared-config",
@@ -154,65 +166,149 @@ faults! {
         proves ["plan-change.config"],
         "the plan change config carries REFERENCE_DB_PLAN, which the manifest does not declare";
     PlanChangeAcceptsUnknownPlan = "plan-change-accepts-unknown-plan",
-        on [Heroku, Scalingo],
+        on [Heroku, Scalingo, Bitrise],
         proves ["plan-change.unknown-plan"],
         "plan changes accept plan names the add-on does not offer";
     PlanChangeInventsResource = "plan-change-invents-resource",
-        on [Heroku, Scalingo],
+        on [Heroku, Scalingo, Bitrise],
         proves ["plan-change.unknown-resource"],
         "a plan change for an id that is not live answers 200 as if it were; a deprovisioned resource therefore seems to live on (deprovision.effective fails as well)";
     DeprovisionFails = "deprovision-fails",
-        on [Heroku, Scalingo],
-        proves ["deprovision.status"],
+        on [Heroku, Scalingo, Bitrise],
+        proves ["deprovision.status", "lifecycle.run"],
         "a deprovision deletes the resource but answers 500";
     DeprovisionBody = "deprovision-body",
         on [Scalingo],
         proves ["deprovision.status"],
         "a deprovision deletes the resource but answers 200 with a JSON message instead of 204 with an empty body";
     DeprovisionSlow = "deprovision-slow",
-        on [Heroku, Scalingo],
+        on [Heroku, Scalingo, Bitrise],
         proves ["deprovision.deadline"],
         "every authorised deprovision is answered only after the slow delay";
     RepeatDeprovision500 = "repeat-deprovision-500",
-        on [Heroku, Scalingo],
+        on [Heroku, Scalingo, Bitrise],
         proves ["deprovision.repeat"],
         "deprovisioning a resource already deprovisioned answers 500 instead of 410";
+    RepeatDelete404 = "repeat-delete-404",
+        on [Bitrise],
+        proves ["deprovision.repeat"],
+        "deleting an app's provision that is already gone answers 404, where Bitrise expects a 2xx";
     DeprovisionKeepsResource = "deprovision-keeps-resource",
-        on [Heroku, Scalingo],
-        proves ["deprovision.effective"],
-        "a deprovision answers 204 but the resource stays live (and so stays in `live_resources`)";
+        on [Heroku, Scalingo, Bitrise],
+        proves ["deprovision.effective", "lifecycle.model"],
+        "a deprovision answers 204 but the resource stays live (and so stays in `live_resources`): plan changes and logins for it are still accepted";
     RacyReplay = "racy-replay",
         on [Heroku, Scalingo],
-        proves ["provision.idempotent.concurrent"],
+        proves ["provision.idempotent.concurrent", "lifecycle.model"],
         "the uuid is looked up and the new resource recorded in two steps with the work in between, so identical provisions arriving together each create a resource; sequential replays stay correct";
-    SsoAcceptsAnyToken = "sso-accepts-any-token",
+    ForgetsPlanAfterReplay = "forgets-plan-after-replay",
         on [Heroku, Scalingo],
+        proves ["lifecycle.model"],
+        "a replayed provision puts the resource back on the plan the provision named, forgetting any plan change since; the replay answers with that plan's config (only a plan change followed by a replay shows it)";
+    SsoAcceptsAnyToken = "sso-accepts-any-token",
+        on [Heroku, Scalingo, Bitrise],
         proves ["sso.rejects-bad-token"],
         "single sign-on never checks the tokens (the resource and the timestamp still are); a token minted for another resource is any token too (sso.rejects-other-resource fails as well)";
     SsoIgnoresTimestamp = "sso-ignores-timestamp",
-        on [Heroku, Scalingo],
+        on [Heroku, Scalingo, Bitrise],
         proves ["sso.rejects-stale-timestamp"],
         "single sign-on never checks the timestamp, so stale logins are accepted (and logins from the future: sso.rejects-future-timestamp fails as well)";
     SsoAcceptsFutureTimestamp = "sso-accepts-future-timestamp",
-        on [Heroku, Scalingo],
+        on [Heroku, Scalingo, Bitrise],
         proves ["sso.rejects-future-timestamp"],
         "single sign-on checks only that a timestamp is not too old, so one from far in the future is accepted";
     SsoRefusesValidLogins = "sso-refuses-valid-logins",
-        on [Heroku, Scalingo],
+        on [Heroku, Scalingo, Bitrise],
         proves ["sso.login"],
         "single sign-on refuses every login with 403; checks that need a logged-in page cannot pass either";
     SsoIgnoresResource = "sso-ignores-resource",
-        on [Heroku, Scalingo],
+        on [Heroku, Scalingo, Bitrise],
         proves ["sso.rejects-other-resource"],
         "a token valid for any live resource opens the dashboard of the resource asked for";
+    SsoAcceptsPreviousResource = "sso-accepts-previous-resource",
+        on [Heroku, Scalingo],
+        proves ["lifecycle.model"],
+        "a login is also accepted with tokens valid for the resource provisioned just before the one it opens (the fixed suite's crossed login uses a later resource's tokens, so only a generated sequence shows it)";
     SsoNeedsProvisioningCredentials = "sso-needs-provisioning-credentials",
         on [Heroku, Scalingo],
         proves ["sso.login"],
         "single sign-on demands the provisioning Basic credentials, which the platform never sends on a login";
+    LoginNeedsAuthToken = "login-needs-auth-token",
+        on [Bitrise],
+        proves ["sso.login"],
+        "a login is refused unless it carries the shared token in the `Authentication` header, which a browser never sends; checks that need a logged-in page cannot pass either";
+    LoginWithoutBeam = "login-without-beam",
+        on [Bitrise],
+        proves ["sso.html"],
+        "the page a login ends on does not load the Beam navigation header (`@bitrise/beam`, `Beam.init`)";
+    Sha256TokenRefused = "sha256-token-refused",
+        on [Bitrise],
+        proves ["sso.token-kinds"],
+        "a login is accepted only with the SHA-1 token; the `sha256-` token Bitrise also sends is refused";
     SsoNoNavCookie = "sso-no-nav-cookie",
         on [Heroku],
         proves ["sso.nav-cookie"],
         "a login does not keep nav-data in the `heroku-nav-data` cookie";
+    SsoNoHerokuHeader = "sso-no-heroku-header",
+        on [Heroku],
+        proves ["sso.layout"],
+        "the dashboard a login ends on does not include the Heroku header (legacy)";
+    SsoRequiresEveryToken = "sso-requires-every-token",
+        on [Heroku],
+        proves ["sso.token-kinds"],
+        "a login is accepted only when all three tokens are valid at once; Heroku may send any of them alone";
+    AsyncNeverCompletes = "async-never-completes",
+        on [Heroku],
+        proves ["provision.async"],
+        "provisioning answers 202 (asynchronous) but never reports the resource ready through the callback URL";
+    ManifestSyntaxError = "manifest-syntax-error",
+        on [Heroku, Scalingo],
+        proves ["manifest.parse"],
+        "the manifest has a trailing comma, so it is not JSON; nothing else can run";
+    ManifestNotSlug = "manifest-not-slug",
+        on [Scalingo],
+        proves ["manifest.id"],
+        "the manifest's `name` is a display name (`Reference DB`), not a slug";
+    ManifestDeprecatedUsername = "manifest-deprecated-username",
+        on [Heroku],
+        proves ["manifest.credentials"],
+        "the manifest still sets the deprecated `api.username`";
+    ManifestBlankSsoSalt = "manifest-blank-sso-salt",
+        on [Heroku, Scalingo],
+        proves ["manifest.sso-salt"],
+        "the manifest's SSO salt is blank (the add-on keeps checking logins with its real salt, so every login fails too)";
+    ManifestRelativeUrl = "manifest-relative-url",
+        on [Heroku, Scalingo],
+        proves ["manifest.urls"],
+        "the production `sso_url` is a relative path";
+    ManifestHttpProduction = "manifest-http-production",
+        on [Heroku, Scalingo],
+        proves ["manifest.urls.https"],
+        "the production `base_url` uses plain http";
+    ManifestUnknownRegion = "manifest-unknown-region",
+        on [Heroku],
+        proves ["manifest.regions"],
+        "`api.regions` names a region Heroku does not have";
+    ManifestUnknownRequires = "manifest-unknown-requires",
+        on [Heroku],
+        proves ["manifest.requires"],
+        "`api.requires` names a feature Heroku does not have";
+    ManifestBadConfigVar = "manifest-bad-config-var",
+        on [Heroku, Scalingo],
+        proves ["manifest.config-vars"],
+        "the manifest declares a config var name that is not valid (it is never returned either, so provision.config.complete warns too)";
+    ManifestNegativePrice = "manifest-negative-price",
+        on [Scalingo],
+        proves ["manifest.plans"],
+        "a plan has a negative price";
+    ManifestBlankDescription = "manifest-blank-description",
+        on [Scalingo],
+        proves ["manifest.listing"],
+        "the marketplace description is blank";
+    ManifestUnknownKey = "manifest-unknown-key",
+        on [Heroku, Scalingo],
+        proves ["manifest.unknown-keys"],
+        "the manifest has a key the platform does not read (a misspelt setting)";
 }
 
 impl fmt::Display for Fault {

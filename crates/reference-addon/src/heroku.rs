@@ -92,6 +92,7 @@ pub(crate) fn router() -> Router<Arc<AddonState>> {
 struct ProvisionRequest {
     uuid: String,
     plan: String,
+    callback_url: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,7 +116,52 @@ async fn provision(
     if request.uuid.trim().is_empty() {
         return Err(refusal(StatusCode::BAD_REQUEST, "`uuid` must not be blank"));
     }
-    lifecycle::provision(&state, &OFFERING, &request.uuid, &request.plan).await
+    let answer = lifecycle::provision(&state, &OFFERING, &request.uuid, &request.plan).await?;
+    if !answer.status().is_success() {
+        return Ok(answer);
+    }
+    if state.has(Fault::AsyncNeverCompletes) {
+        return Ok(accepted(answer));
+    }
+    if state.asynchronous {
+        let callback = request.callback_url.clone().unwrap_or_default();
+        if !report_provisioned(&callback) {
+            return Err(refusal(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "`callback_url` must be a loopback http URL to provision asynchronously",
+            ));
+        }
+        return Ok(accepted(answer));
+    }
+    Ok(answer)
+}
+
+/// The same answer, marked as accepted for asynchronous completion.
+fn accepted(mut answer: axum::response::Response) -> axum::response::Response {
+    *answer.status_mut() = StatusCode::ACCEPTED;
+    answer
+}
+
+/// Tells the platform, in the background, that the resource behind `callback_url` is ready.
+/// Only loopback callbacks are called: the reference add-on never reaches beyond this machine.
+fn report_provisioned(callback_url: &str) -> bool {
+    let Ok(url) = url::Url::parse(callback_url) else {
+        return false;
+    };
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name == "localhost",
+        None => false,
+    };
+    if url.scheme() != "http" || !loopback {
+        return false;
+    }
+    let action = format!("{}/actions/provision", callback_url.trim_end_matches('/'));
+    tokio::spawn(async move {
+        let _ = reqwest::Client::new().post(action).send().await;
+    });
+    true
 }
 
 async fn change_plan(
@@ -162,10 +208,11 @@ fn log_in(
     fields: &HashMap<String, String>,
     path_id: Option<&str>,
 ) -> Answer {
+    // A browser never sends the provisioning credentials: refused as any bad login is.
     if state.has(Fault::SsoNeedsProvisioningCredentials)
         && !basic_auth_passes(state, headers, Call::Login)
     {
-        return Err(unauthorized().into());
+        return Err(forbidden().into());
     }
     let resource = verify_login(state, fields, path_id).ok_or_else(forbidden)?;
     let session = state.open_session(&resource.id).map_err(internal)?;
@@ -216,19 +263,39 @@ fn verify_login(
         }
         None => store.by_key(field("resource_id"))?,
     };
+    let salt = &state.secrets.sso_salt;
     let accepted = state.has(Fault::SsoAcceptsAnyToken)
         || if bound {
-            any_token_valid(&state.secrets.sso_salt, fields, resource)
+            tokens_valid(
+                salt,
+                fields,
+                resource,
+                state.has(Fault::SsoRequiresEveryToken),
+            ) || (state.has(Fault::SsoAcceptsPreviousResource)
+                && store
+                    .previous(&resource.id)
+                    .is_some_and(|previous| any_token_valid(salt, fields, previous)))
         } else {
             store
                 .resources()
-                .any(|candidate| any_token_valid(&state.secrets.sso_salt, fields, candidate))
+                .any(|candidate| any_token_valid(salt, fields, candidate))
         };
     accepted.then(|| resource.clone())
 }
 
 /// Whether any of Heroku's three token kinds in the login is valid for `resource`.
 fn any_token_valid(salt: &str, fields: &HashMap<String, String>, resource: &Resource) -> bool {
+    tokens_valid(salt, fields, resource, false)
+}
+
+/// Whether the login's tokens open `resource`: any one of them, or with `every`, all that a
+/// form login carries.
+fn tokens_valid(
+    salt: &str,
+    fields: &HashMap<String, String>,
+    resource: &Resource,
+    every: bool,
+) -> bool {
     let field = |name: &str| fields.get(name).map_or("", String::as_str);
     let Ok(timestamp) = field("timestamp").trim().parse::<i64>() else {
         return false;
@@ -245,9 +312,14 @@ fn any_token_valid(salt: &str, fields: &HashMap<String, String>, resource: &Reso
         );
         expected.is_some_and(|expected| constant_time_eq(field(field_name), &expected))
     };
-    // `|` rather than `||`: every kind is compared, so timing does not tell which one matched.
-    presented("token", TokenKind::Id)
-        | presented("resource_token", TokenKind::Resource)
+    // Every kind is compared, so timing does not tell which one matched.
+    let id = presented("token", TokenKind::Id);
+    if every && fields.contains_key("resource_token") {
+        return id
+            & presented("resource_token", TokenKind::Resource)
+            & presented("user_scoped_resource_token", TokenKind::UserScoped);
+    }
+    id | presented("resource_token", TokenKind::Resource)
         | presented("user_scoped_resource_token", TokenKind::UserScoped)
 }
 
@@ -259,10 +331,14 @@ async fn dashboard(
     if !session_opens(&state, &headers, &id) {
         return Err(forbidden().into());
     }
+    let header = if state.has(Fault::SsoNoHerokuHeader) {
+        ""
+    } else {
+        "<div id=\"heroku-header\"></div>\n"
+    };
     Ok(Html(format!(
         "<!DOCTYPE html>\n<html>\n<head><title>Reference DB</title></head>\n<body>\n\
-         <div id=\"heroku-header\"></div>\n<h1>Reference DB</h1>\n<p>Database {id}</p>\n\
-         </body>\n</html>\n"
+         {header}<h1>Reference DB</h1>\n<p>Database {id}</p>\n</body>\n</html>\n"
     ))
     .into_response())
 }

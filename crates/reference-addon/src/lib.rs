@@ -25,14 +25,17 @@
 //! Layout: [`fault`] lists the faults; `state` and `store` hold what every platform shares,
 //! `lifecycle` provisions, changes plans and deprovisions with the faults applied, and `auth`,
 //! `sso` and `reply` hold the pieces of requests and answers the platforms have in common. Each
-//! platform has its own router module (`heroku`, `scalingo`) that reads its requests and
+//! platform has its own router module (`heroku`, `scalingo`, `bitrise`) that reads its requests and
 //! shapes its answers.
 
+mod collateral;
 pub mod fault;
 
 mod auth;
+mod bitrise;
 mod heroku;
 mod lifecycle;
+mod manifest_fault;
 mod random;
 mod reply;
 mod scalingo;
@@ -73,6 +76,7 @@ pub struct ReferenceAddon {
     faults: BTreeSet<Fault>,
     sso_transport: SsoTransport,
     slow_delay: Duration,
+    asynchronous: bool,
 }
 
 impl ReferenceAddon {
@@ -83,7 +87,15 @@ impl ReferenceAddon {
             faults: BTreeSet::new(),
             sso_transport: SsoTransport::Post,
             slow_delay: Duration::from_secs(4),
+            asynchronous: false,
         }
+    }
+
+    /// Heroku: provisions asynchronously, as a correct provider may: answers 202, then reports
+    /// the resource ready by posting to `<callback_url>/actions/provision` (loopback only).
+    pub fn asynchronous(mut self) -> Self {
+        self.asynchronous = true;
+        self
     }
 
     /// Switches a fault on; call again for several.
@@ -97,8 +109,9 @@ impl ReferenceAddon {
     }
 
     /// Heroku: `Post` serves the object form of the manifest (`base_url` and `sso_url`), `Get`
-    /// the legacy root URL form, whose logins are `GET`s on the resource URL. Scalingo has a
-    /// single transport (a `GET` on `sso_url`) and ignores this.
+    /// the legacy root URL form, whose logins are `GET`s on the resource URL. Scalingo and
+    /// Bitrise have a single transport each (a `GET` on `sso_url`, a form `POST` to `/login`)
+    /// and ignore this.
     pub fn sso_transport(mut self, transport: SsoTransport) -> Self {
         self.sso_transport = transport;
         self
@@ -144,8 +157,14 @@ impl ReferenceAddon {
             password: random_hex(16)?,
             sso_salt: random_hex(20)?,
         };
-        let manifest = (protocol.manifest)(&secrets, &origin(addr), self.sso_transport);
-        let state = Arc::new(AddonState::new(self.faults, secrets, self.slow_delay));
+        let manifest = manifest_fault::apply(
+            self.platform,
+            &self.faults,
+            (protocol.manifest)(&secrets, &origin(addr), self.sso_transport),
+        );
+        let mut state = AddonState::new(self.faults, secrets, self.slow_delay);
+        state.asynchronous = self.asynchronous;
+        let state = Arc::new(state);
 
         let app = (protocol.router)()
             .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -191,7 +210,12 @@ impl Protocol {
                 manifest: |secrets, origin, _| scalingo::manifest(secrets, origin),
                 router: scalingo::router,
             }),
-            Platform::Bitrise => None,
+            Platform::Bitrise => Some(Self {
+                // Bitrise authenticates with the token alone.
+                user: "",
+                manifest: |secrets, origin, _| bitrise::manifest(secrets, origin),
+                router: bitrise::router,
+            }),
         }
     }
 }

@@ -43,13 +43,16 @@ impl Offering {
     }
 }
 
+/// The config of a resource as it stands. Each plan runs on its own cluster, so the database
+/// URL names the plan: a plan change hands out a new URL, and a replay must answer with the URL
+/// of the plan the resource is on now.
 fn correct_config(resource: &Resource) -> Map<String, Value> {
     let mut config = Map::new();
     config.insert(
         URL_VAR.into(),
         format!(
-            "postgres://u:p@db-{}.reference-db.example:5432/db",
-            resource.id
+            "postgres://u:p@db-{}.{}.reference-db.example:5432/db",
+            resource.id, resource.plan
         )
         .into(),
     );
@@ -58,8 +61,8 @@ fn correct_config(resource: &Resource) -> Map<String, Value> {
 }
 
 /// The provision answer's config. Every fault here is a function of the resource, so a replay
-/// still gets exactly the config the first answer had.
-fn provision_config(state: &AddonState, resource: &Resource) -> Map<String, Value> {
+/// gets exactly the config the first answer had, or the one the last plan change handed out.
+pub(crate) fn provision_config(state: &AddonState, resource: &Resource) -> Map<String, Value> {
     let mut config = correct_config(resource);
     if state.has(Fault::UndeclaredConfigVar) {
         config.insert("REFERENCE_DB_REGION".into(), "us".into());
@@ -93,14 +96,15 @@ fn plan_change_config(state: &AddonState, resource: &Resource) -> Map<String, Va
     config
 }
 
-/// Provisions the resource `key` names (the platform's idempotency key) on `plan`, once the
-/// router has accepted the credentials and read the request.
-pub(crate) async fn provision(
+/// What a provision does before a resource is made or found, whatever the platform: the plan
+/// checked, and the faults that answer instead of provisioning applied. `Err` is that answer;
+/// a fault that answers as if it had worked uses `success`, the platform's success status.
+pub(crate) async fn admit_provision(
     state: &AddonState,
     offering: &Offering,
-    key: &str,
     plan: &str,
-) -> Answer {
+    success: StatusCode,
+) -> Result<(), Refusal> {
     if !offering.offers(plan) && !state.has(Fault::AcceptsUnknownPlan) {
         return Err(offering.unknown_plan(plan));
     }
@@ -114,11 +118,21 @@ pub(crate) async fn provision(
         ));
     }
     if state.has(Fault::ProvisionHtmlBody) {
-        return Ok(
-            Html("<!DOCTYPE html>\n<html><body><h1>Provisioned!</h1></body></html>\n")
-                .into_response(),
-        );
+        let page = Html("<!DOCTYPE html>\n<html><body><h1>Provisioned!</h1></body></html>\n");
+        return Err((success, page).into_response().into());
     }
+    Ok(())
+}
+
+/// Provisions the resource `key` names (the platform's idempotency key) on `plan`, once the
+/// router has accepted the credentials and read the request.
+pub(crate) async fn provision(
+    state: &AddonState,
+    offering: &Offering,
+    key: &str,
+    plan: &str,
+) -> Answer {
+    admit_provision(state, offering, plan, StatusCode::OK).await?;
     if [
         Fault::ProvisionWithoutId,
         Fault::ProvisionNumericId,

@@ -215,6 +215,8 @@ fn verify_login(state: &AddonState, fields: &HashMap<String, String>) -> Option<
             store.resources().any(token_valid)
         } else {
             token_valid(resource)
+                || (state.has(Fault::SsoAcceptsPreviousResource)
+                    && store.previous(&resource.id).is_some_and(token_valid))
         };
     accepted.then(|| resource.clone())
 }

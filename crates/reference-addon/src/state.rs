@@ -40,6 +40,8 @@ pub(crate) struct Provisioned {
 pub(crate) struct AddonState {
     faults: BTreeSet<Fault>,
     pub secrets: Secrets,
+    /// Answer provisions with 202 and report them ready through the callback URL (Heroku).
+    pub asynchronous: bool,
     slow_delay: Duration,
     store: Mutex<Store>,
     /// Session cookie value → the resource whose dashboard it opens.
@@ -53,6 +55,7 @@ impl AddonState {
         Self {
             faults,
             secrets,
+            asynchronous: false,
             slow_delay,
             store: Mutex::default(),
             sessions: Mutex::default(),
@@ -104,16 +107,16 @@ impl AddonState {
         }
     }
 
-    /// Provisions the resource `key` names, or hands back the one it already names.
+    /// Provisions the resource `key` names on `plan`, or hands back the one it already names.
     pub async fn provision(&self, key: &str, plan: &str) -> io::Result<Provisioned> {
         if !self.has(Fault::RacyReplay) {
             let mut store = self.store();
-            return match self.replayed(&store, key) {
+            return match self.replayed(&mut store, key, plan) {
                 Some(replayed) => Ok(replayed),
                 None => self.create(&mut store, key, plan),
             };
         }
-        let replayed = self.replayed(&self.store(), key);
+        let replayed = self.replayed(&mut self.store(), key, plan);
         if let Some(replayed) = replayed {
             return Ok(replayed);
         }
@@ -122,11 +125,18 @@ impl AddonState {
         self.create(&mut self.store(), key, plan)
     }
 
-    fn replayed(&self, store: &Store, key: &str) -> Option<Provisioned> {
+    /// The live resource a replay of `key` gets back. A replay names the plan of the original
+    /// request, which a plan change may have moved away from since: the resource keeps its
+    /// current plan, unless the add-on is made to forget it.
+    fn replayed(&self, store: &mut Store, key: &str, plan: &str) -> Option<Provisioned> {
         if self.has(Fault::NewIdOnReplay) {
             return None;
         }
-        store.by_key(key).map(|resource| Provisioned {
+        let resource = store.by_key_mut(key)?;
+        if self.has(Fault::ForgetsPlanAfterReplay) {
+            plan.clone_into(&mut resource.plan);
+        }
+        Some(Provisioned {
             resource: resource.clone(),
             created: false,
         })

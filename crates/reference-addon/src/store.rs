@@ -35,6 +35,10 @@ pub(crate) struct Store {
     issued: HashSet<String>,
     /// The resource every provision hands out while the add-on is made to share one.
     pub shared: Option<String>,
+    /// The resource inserted last, and for each resource the one inserted just before it, for
+    /// the add-on made to accept a login with the previous resource's tokens.
+    last_inserted: Option<Resource>,
+    previous: HashMap<String, Resource>,
 }
 
 /// Random bytes in an ordinary id (twice as many hex characters).
@@ -67,6 +71,15 @@ impl Store {
         self.live.get_mut(id)
     }
 
+    pub fn by_key_mut(&mut self, key: &str) -> Option<&mut Resource> {
+        self.live.get_mut(self.id_by_key.get(key)?)
+    }
+
+    /// The resource inserted just before `id`, live or not.
+    pub fn previous(&self, id: &str) -> Option<&Resource> {
+        self.previous.get(id)
+    }
+
     pub fn lookup(&self, id: &str) -> Lookup {
         match self.live.get(id) {
             Some(resource) => Lookup::Live(resource.clone()),
@@ -77,6 +90,9 @@ impl Store {
 
     /// Records a resource; its key now names it, whatever the key named before.
     pub fn insert(&mut self, resource: Resource) {
+        if let Some(previous) = self.last_inserted.replace(resource.clone()) {
+            self.previous.insert(resource.id.clone(), previous);
+        }
         self.issued.insert(resource.id.clone());
         self.id_by_key
             .insert(resource.key.clone(), resource.id.clone());

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use manifest_core::exit;
 use reference_addon::{Fault, ReferenceAddon};
@@ -48,7 +48,13 @@ impl ManifestOut {
     }
 }
 
-fn write_manifest(chosen: Option<&PathBuf>, text: &str) -> Result<ManifestOut, CliError> {
+/// Writes the manifest where the user chose, or to a temporary file named like the platform's
+/// own (`.json`, Bitrise's `.yaml`), since a file's name says how it is read.
+fn write_manifest(
+    chosen: Option<&PathBuf>,
+    text: &str,
+    default_name: &str,
+) -> Result<ManifestOut, CliError> {
     match chosen {
         Some(path) => {
             std::fs::write(path, text)
@@ -58,7 +64,13 @@ fn write_manifest(chosen: Option<&PathBuf>, text: &str) -> Result<ManifestOut, C
         None => {
             let mut file = tempfile::Builder::new()
                 .prefix("addon-conform-reference-")
-                .suffix(".json")
+                .suffix(&format!(
+                    ".{}",
+                    Path::new(default_name)
+                        .extension()
+                        .and_then(|extension| extension.to_str())
+                        .unwrap_or("json")
+                ))
                 .tempfile()
                 .map_err(|error| CliError::io("cannot create a temporary manifest", error))?;
             file.write_all(text.as_bytes())
@@ -74,7 +86,7 @@ pub async fn serve_reference(args: &ServeReferenceArgs) -> Result<i32, CliError>
         print!("{}", fault_list());
         return Ok(exit::PASSED);
     }
-    registry::dialect(args.platform)?;
+    let dialect = registry::dialect(args.platform)?;
     for fault in &args.faults {
         if !fault.platforms().contains(&args.platform) {
             return Err(CliError::usage(format!(
@@ -96,7 +108,11 @@ pub async fn serve_reference(args: &ServeReferenceArgs) -> Result<i32, CliError>
         .start_on(address)
         .await
         .map_err(|error| CliError::io(format!("cannot listen on {address}"), error))?;
-    let manifest = write_manifest(args.manifest_out.as_ref(), &running.manifest_json())?;
+    let manifest = write_manifest(
+        args.manifest_out.as_ref(),
+        &running.manifest_json(),
+        dialect.default_manifest_file(),
+    )?;
     let path = manifest.path();
 
     let faults = if args.faults.is_empty() {

@@ -103,6 +103,7 @@ pub(crate) mod sample {
             message: message.into(),
             duration_ms: 3,
             exchanges: Vec::new(),
+            reproduction: None,
         }
     }
 

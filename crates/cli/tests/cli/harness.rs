@@ -119,3 +119,14 @@ pub async fn scalingo_addon_conform_async(dir: &Path, args: &[&str]) -> Run {
         .expect("scalingo-addon-conform starts");
     Run::from_output(output)
 }
+
+pub const BITRISE_BIN: &str = env!("CARGO_BIN_EXE_bitrise-addon-conform");
+
+/// Runs `bitrise-addon-conform ARGS` in `dir` without blocking the async runtime.
+pub async fn bitrise_addon_conform_async(dir: &Path, args: &[&str]) -> Run {
+    let output = tokio::process::Command::from(command_of(BITRISE_BIN, dir, args))
+        .output()
+        .await
+        .expect("bitrise-addon-conform starts");
+    Run::from_output(output)
+}

@@ -253,8 +253,9 @@ fn a_missing_or_unrecognisable_manifest_is_a_usage_error() {
     let run = addon_conform(dir.path(), &["manifest", "check"]);
     run.expect_code(2);
     assert!(
-        run.stderr
-            .contains("no manifest found here (looked for addon-manifest.json, manifest.json)"),
+        run.stderr.contains(
+            "no manifest found here (looked for addon-manifest.json, manifest.json, config.yaml)"
+        ),
         "{}",
         run.stderr
     );

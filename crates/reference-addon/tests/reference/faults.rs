@@ -10,8 +10,8 @@ use reqwest::header::CONTENT_TYPE;
 use serde_json::Value;
 
 use crate::support::{
-    Heroku, USER, assert_status, location, login_fields, now, only_tokens, provision_concurrently,
-    set_cookies, uuid,
+    Heroku, Provisioned, USER, assert_manifest_breaks, assert_status, location, login_fields, now,
+    only_tokens, provision_concurrently, set_cookies, uuid,
 };
 
 /// The slow delay [`Heroku::with`] configures.
@@ -425,6 +425,31 @@ async fn deprovision_keeps_resource() {
 }
 
 #[tokio::test]
+async fn forgets_plan_after_replay() {
+    let heroku = Heroku::with(Fault::ForgetsPlanAfterReplay).await;
+    let resource = heroku.provision().await;
+    let changed: Value = heroku
+        .change_plan(&resource.id, "premium")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(changed["config"], resource.answer["config"]);
+    let replay = heroku.provision_uuid(&resource.uuid).await;
+    assert_eq!(replay.id, resource.id);
+    assert_eq!(
+        replay.answer["config"], resource.answer["config"],
+        "the replay put the resource back on its first plan"
+    );
+    // Without a plan change in between, a replay is as right as ever.
+    let other = heroku.provision().await;
+    assert_eq!(
+        heroku.provision_uuid(&other.uuid).await.answer,
+        other.answer
+    );
+}
+
+#[tokio::test]
 async fn racy_replay() {
     let heroku = Arc::new(Heroku::with(Fault::RacyReplay).await);
     let ids = provision_concurrently(&heroku, &uuid()).await;
@@ -496,12 +521,39 @@ async fn sso_ignores_resource() {
 }
 
 #[tokio::test]
+async fn sso_accepts_previous_resource() {
+    let heroku = Heroku::with(Fault::SsoAcceptsPreviousResource).await;
+    let first = heroku.provision().await;
+    let second = heroku.provision().await;
+    let crossed = |target: &Provisioned, minted_for: &Provisioned| -> Vec<_> {
+        login_fields(&heroku.salt, &minted_for.id, &minted_for.uuid, now())
+            .into_iter()
+            .map(|(name, value)| match name {
+                "id" => (name, target.id.clone()),
+                "resource_id" => (name, target.uuid.clone()),
+                _ => (name, value),
+            })
+            .collect()
+    };
+    let response = heroku.sso_post(&crossed(&second, &first)).await;
+    assert_status(&response, StatusCode::FOUND);
+    assert!(location(&response).ends_with(&second.id));
+    // Only the resource provisioned just before is let in, and only with valid tokens.
+    assert_status(
+        &heroku.sso_post(&crossed(&first, &second)).await,
+        StatusCode::FORBIDDEN,
+    );
+    let forged = login_fields("not-the-salt", &second.id, &second.uuid, now());
+    assert_status(&heroku.sso_post(&forged).await, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
 async fn sso_needs_provisioning_credentials() {
     let heroku = Heroku::with(Fault::SsoNeedsProvisioningCredentials).await;
     let resource = heroku.provision().await;
     assert_status(
         &heroku.sso_post(&heroku.login(&resource)).await,
-        StatusCode::UNAUTHORIZED,
+        StatusCode::FORBIDDEN,
     );
     let with_credentials = heroku
         .client
@@ -528,4 +580,66 @@ async fn sso_no_nav_cookie() {
     let cookies = set_cookies(response.headers());
     assert!(cookies.iter().any(|c| c.starts_with("reference-session=")));
     assert!(!cookies.iter().any(|c| c.starts_with("heroku-nav-data=")));
+}
+
+#[tokio::test]
+async fn sso_no_heroku_header() {
+    let heroku = Heroku::with(Fault::SsoNoHerokuHeader).await;
+    let resource = heroku.provision().await;
+    let login = heroku.sso_post(&heroku.login(&resource)).await;
+    assert_status(&login, StatusCode::FOUND);
+    let session = set_cookies(login.headers())
+        .into_iter()
+        .find(|c| c.starts_with("reference-session="))
+        .unwrap();
+    let page = heroku
+        .client
+        .get(format!("{}{}", heroku.origin, location(&login)))
+        .header("cookie", session.split(';').next().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_status(&page, StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Reference DB") && !html.contains("heroku-header"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn sso_requires_every_token() {
+    let heroku = Heroku::with(Fault::SsoRequiresEveryToken).await;
+    let resource = heroku.provision().await;
+    for token in ["token", "resource_token", "user_scoped_resource_token"] {
+        let alone = only_tokens(heroku.login(&resource), &[token]);
+        assert_status(&heroku.sso_post(&alone).await, StatusCode::FORBIDDEN);
+    }
+    assert_status(
+        &heroku.sso_post(&heroku.login(&resource)).await,
+        StatusCode::FOUND,
+    );
+}
+
+#[tokio::test]
+async fn async_never_completes() {
+    let heroku = Heroku::with(Fault::AsyncNeverCompletes).await;
+    let response = heroku.provision_as(heroku.auth(), &uuid(), "test").await;
+    assert_status(&response, StatusCode::ACCEPTED);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["id"].is_string(), "{body}");
+}
+
+#[tokio::test]
+async fn heroku_manifest_faults() {
+    use manifest_core::Platform::Heroku as H;
+    assert_manifest_breaks(H, Fault::ManifestSyntaxError).await;
+    assert_manifest_breaks(H, Fault::ManifestDeprecatedUsername).await;
+    assert_manifest_breaks(H, Fault::ManifestBlankSsoSalt).await;
+    assert_manifest_breaks(H, Fault::ManifestRelativeUrl).await;
+    assert_manifest_breaks(H, Fault::ManifestHttpProduction).await;
+    assert_manifest_breaks(H, Fault::ManifestUnknownRegion).await;
+    assert_manifest_breaks(H, Fault::ManifestUnknownRequires).await;
+    assert_manifest_breaks(H, Fault::ManifestBadConfigVar).await;
+    assert_manifest_breaks(H, Fault::ManifestUnknownKey).await;
 }

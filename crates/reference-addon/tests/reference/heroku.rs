@@ -67,7 +67,7 @@ async fn provision_answers_id_config_and_log_drain() {
     );
     assert_eq!(
         config["REFERENCE_DB_URL"],
-        format!("postgres://u:p@db-{id}.reference-db.example:5432/db")
+        format!("postgres://u:p@db-{id}.test.reference-db.example:5432/db")
     );
     assert!(config["REFERENCE_DB_TOKEN"].as_str().unwrap().len() >= 32);
     assert_eq!(
@@ -161,7 +161,23 @@ async fn plan_change_answers_config_for_live_resources_only() {
     let response = heroku.change_plan(&resource.id, "premium").await;
     assert_status(&response, StatusCode::OK);
     let answer: Value = response.json().await.unwrap();
-    assert_eq!(answer["config"], resource.answer["config"]);
+    // The database moves to the new plan's cluster: a new URL, the same token.
+    let url = &answer["config"]["REFERENCE_DB_URL"];
+    assert_eq!(
+        url,
+        &format!(
+            "postgres://u:p@db-{}.premium.reference-db.example:5432/db",
+            resource.id
+        )
+    );
+    assert_eq!(
+        answer["config"]["REFERENCE_DB_TOKEN"],
+        resource.answer["config"]["REFERENCE_DB_TOKEN"]
+    );
+    // A replay of the original provision answers with the config as it stands now.
+    let replay = heroku.provision_uuid(&resource.uuid).await;
+    assert_eq!(replay.id, resource.id);
+    assert_eq!(replay.answer["config"], answer["config"]);
     assert!(answer["message"].as_str().unwrap().contains("premium"));
 
     let response = heroku.change_plan(&resource.id, "gold").await;
@@ -491,13 +507,4 @@ async fn run_until_serves_until_told_to_stop() {
         .unwrap()
         .unwrap()
         .unwrap();
-}
-
-#[tokio::test]
-async fn refuses_platforms_it_cannot_speak_yet() {
-    let error = ReferenceAddon::new(Platform::Bitrise)
-        .start()
-        .await
-        .unwrap_err();
-    assert_eq!(error.kind(), std::io::ErrorKind::Unsupported);
 }

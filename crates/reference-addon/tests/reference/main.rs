@@ -1,6 +1,7 @@
 //! The reference add-on over real loopback HTTP: correct by default, wrong in exactly the
 //! advertised way with each fault.
 
+mod bitrise;
 mod catalog;
 mod faults;
 mod heroku;

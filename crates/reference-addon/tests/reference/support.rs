@@ -262,3 +262,31 @@ pub async fn provision_concurrently(heroku: &Arc<Heroku>, uuid: &str) -> BTreeSe
     }
     requests.join_all().await.into_iter().collect()
 }
+
+/// Starts the add-on of `platform` with a manifest fault and asserts that the manifest breaks
+/// exactly the rules the fault names, and that the add-on still provisions.
+pub async fn assert_manifest_breaks(platform: manifest_core::Platform, fault: Fault) {
+    use manifest_core::{Dialect, Source};
+    let running = ReferenceAddon::new(platform)
+        .fault(fault)
+        .start()
+        .await
+        .unwrap();
+    let source = Source::new("manifest.json", running.manifest_json());
+    let dialect: Box<dyn Dialect> = match platform {
+        manifest_core::Platform::Heroku => Box::new(heroku_adapter::Heroku),
+        manifest_core::Platform::Scalingo => Box::new(scalingo_adapter::Scalingo),
+        manifest_core::Platform::Bitrise => Box::new(bitrise_adapter::Bitrise),
+    };
+    let broken: BTreeSet<&str> = match dialect.load_manifest(source) {
+        Err(diagnostics) => diagnostics.items.iter().map(|d| d.check).collect(),
+        Ok(manifest) => dialect
+            .manifest_findings(&manifest)
+            .iter()
+            .map(|d| d.check)
+            .collect(),
+    };
+    let expected: BTreeSet<&str> = fault.proves().iter().copied().collect();
+    assert_eq!(broken, expected, "{fault} breaks these manifest rules");
+    running.shutdown().await;
+}

@@ -9,7 +9,9 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::platform::{SLOW, Scalingo, login_query};
-use crate::support::{USER, assert_status, location, message_of, now, set_cookies, uuid};
+use crate::support::{
+    USER, assert_manifest_breaks, assert_status, location, message_of, now, set_cookies, uuid,
+};
 
 #[test]
 fn every_scalingo_fault_has_a_test_here() {
@@ -427,6 +429,31 @@ async fn deprovision_keeps_resource() {
 }
 
 #[tokio::test]
+async fn forgets_plan_after_replay() {
+    let scalingo = Scalingo::with(Fault::ForgetsPlanAfterReplay).await;
+    let resource = scalingo.provision().await;
+    let changed: Value = scalingo
+        .change_plan(&resource.id, "pro")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(changed["config"], resource.answer["config"]);
+    let replay = scalingo.provision_uuid(&resource.uuid).await;
+    assert_eq!(replay.id, resource.id);
+    assert_eq!(
+        replay.answer["config"], resource.answer["config"],
+        "the replay put the resource back on its first plan"
+    );
+    // Without a plan change in between, a replay is as right as ever.
+    let other = scalingo.provision().await;
+    assert_eq!(
+        scalingo.provision_uuid(&other.uuid).await.answer,
+        other.answer
+    );
+}
+
+#[tokio::test]
 async fn racy_replay() {
     let scalingo = Arc::new(Scalingo::with(Fault::RacyReplay).await);
     let uuid = uuid();
@@ -500,6 +527,28 @@ async fn sso_ignores_resource() {
 }
 
 #[tokio::test]
+async fn sso_accepts_previous_resource() {
+    let scalingo = Scalingo::with(Fault::SsoAcceptsPreviousResource).await;
+    let first = scalingo.provision().await;
+    let second = scalingo.provision().await;
+    let crossed = |target: &str, minted_for: &str| {
+        let mut query = login_query(minted_for, &scalingo.salt, now());
+        query[0].1 = target.to_owned();
+        query
+    };
+    let response = scalingo.sso(&crossed(&second.id, &first.id)).await;
+    assert_status(&response, StatusCode::FOUND);
+    assert!(location(&response).ends_with(&second.id));
+    // Only the resource provisioned just before is let in, and only with a valid token.
+    assert_status(
+        &scalingo.sso(&crossed(&first.id, &second.id)).await,
+        StatusCode::FORBIDDEN,
+    );
+    let forged = login_query(&second.id, "not-the-salt", now());
+    assert_status(&scalingo.sso(&forged).await, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
 async fn sso_needs_provisioning_credentials() {
     let scalingo = Scalingo::with(Fault::SsoNeedsProvisioningCredentials).await;
     let resource = scalingo.provision().await;
@@ -516,4 +565,18 @@ async fn sso_needs_provisioning_credentials() {
         .await
         .unwrap();
     assert_status(&with_credentials, StatusCode::FOUND);
+}
+
+#[tokio::test]
+async fn scalingo_manifest_faults() {
+    use Platform::Scalingo as S;
+    assert_manifest_breaks(S, Fault::ManifestSyntaxError).await;
+    assert_manifest_breaks(S, Fault::ManifestNotSlug).await;
+    assert_manifest_breaks(S, Fault::ManifestBlankSsoSalt).await;
+    assert_manifest_breaks(S, Fault::ManifestRelativeUrl).await;
+    assert_manifest_breaks(S, Fault::ManifestHttpProduction).await;
+    assert_manifest_breaks(S, Fault::ManifestBadConfigVar).await;
+    assert_manifest_breaks(S, Fault::ManifestNegativePrice).await;
+    assert_manifest_breaks(S, Fault::ManifestBlankDescription).await;
+    assert_manifest_breaks(S, Fault::ManifestUnknownKey).await;
 }

@@ -1,0 +1,33 @@
+//! `selftest`: the conformance matrix from the installed binary, for users who want to see the
+//! tool catch every fault before pointing it at their own service.
+
+use manifest_core::Platform;
+
+use crate::args::SelftestArgs;
+use crate::commands::test::random_seed;
+use crate::error::CliError;
+use crate::selftest::run_matrix;
+
+pub async fn selftest(args: &SelftestArgs) -> Result<i32, CliError> {
+    let seed = match args.seed {
+        Some(seed) => seed,
+        None => random_seed()?,
+    };
+    let platforms = if args.platform.is_empty() {
+        Platform::ALL.to_vec()
+    } else {
+        args.platform.clone()
+    };
+    let matrix = run_matrix(&platforms, seed).await;
+    print!("{}", matrix.render());
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(&matrix)
+            .map_err(|error| CliError::io("cannot write the matrix", error.into()))?;
+        std::fs::write(path, json).map_err(|error| CliError::file("cannot write", path, error))?;
+    }
+    Ok(if matrix.passed() {
+        manifest_core::exit::PASSED
+    } else {
+        manifest_core::exit::FAILED
+    })
+}

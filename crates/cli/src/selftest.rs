@@ -1,0 +1,332 @@
+//! The tester tests itself: the suite against the reference add-on, once correct and once with
+//! each fault, through the same public API a provider uses from its own tests (load a manifest,
+//! pick a dialect, run the suite, read the report). The result is a matrix of platform × fault
+//! → the checks that failed, judged against what each fault is meant to break.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http_runner::{RunOptions, run_suite};
+use manifest_core::report::Status;
+use manifest_core::{Platform, Source, SsoTransport};
+use reference_addon::{Fault, ReferenceAddon};
+use serde::Serialize;
+use tokio::sync::Semaphore;
+
+use crate::registry;
+
+/// The model check sends generated sequences of every operation, so it runs into most faults.
+/// It runs on the correct add-on and on the faults that only a sequence shows (with more
+/// sequences, so one that shows the fault is among them whatever the seed); against the others
+/// it would only repeat what their own checks say, and add time.
+const MODEL_CHECK: &str = "lifecycle.model";
+const MODEL_CASES: u32 = 4;
+
+/// Runs at once; slow faults mostly wait, the rest are short.
+const PARALLEL_RUNS: usize = 12;
+
+/// One configuration of the reference add-on the suite runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Target {
+    pub platform: Platform,
+    pub sso: SsoTransport,
+}
+
+/// The configurations the matrix covers. Heroku's legacy GET single sign-on gets a row of its
+/// own for the faults that concern single sign-on.
+pub fn targets(platforms: &[Platform]) -> Vec<Target> {
+    let mut targets = Vec::new();
+    for &platform in platforms {
+        let default_sso = match platform {
+            Platform::Scalingo => SsoTransport::Get,
+            Platform::Heroku | Platform::Bitrise => SsoTransport::Post,
+        };
+        targets.push(Target {
+            platform,
+            sso: default_sso,
+        });
+        if platform == Platform::Heroku {
+            targets.push(Target {
+                platform,
+                sso: SsoTransport::Get,
+            });
+        }
+    }
+    targets
+}
+
+/// One cell row: a target with one fault (or none), and what the run made of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub platform: Platform,
+    pub sso: SsoTransport,
+    /// `None` for the correct add-on.
+    #[serde(serialize_with = "fault_name")]
+    pub fault: Option<Fault>,
+    /// The checks the fault is meant to break.
+    pub expected: Vec<&'static str>,
+    /// The checks that failed or warned.
+    pub failed: BTreeSet<String>,
+    /// Expected checks that did not fail: the fault went uncaught.
+    pub missed: Vec<&'static str>,
+    /// Checks that failed though neither targeted nor declared collateral.
+    pub unrelated: Vec<String>,
+    /// Resources the run left on the add-on.
+    pub leftovers: Vec<String>,
+    /// Why the run could not happen at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+fn fault_name<S: serde::Serializer>(
+    fault: &Option<Fault>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match fault {
+        Some(fault) => serializer.serialize_str(fault.name()),
+        None => serializer.serialize_str("none"),
+    }
+}
+
+impl Row {
+    pub fn passed(&self) -> bool {
+        self.missed.is_empty()
+            && self.unrelated.is_empty()
+            && self.leftovers.is_empty()
+            && self.error.is_none()
+    }
+}
+
+/// The whole matrix.
+#[derive(Debug, Clone, Serialize)]
+pub struct Matrix {
+    pub schema: &'static str,
+    pub seed: u64,
+    pub rows: Vec<Row>,
+    #[serde(skip)]
+    pub duration: Duration,
+}
+
+impl Matrix {
+    pub fn passed(&self) -> bool {
+        self.rows.iter().all(Row::passed)
+    }
+
+    /// The matrix as people read it: one line per row, problems spelled out.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for row in &self.rows {
+            let fault = row.fault.map_or("(correct)", |fault| fault.name());
+            let target = format!("{} {:?}", row.platform, row.sso).to_ascii_lowercase();
+            let verdict = if row.passed() { "ok  " } else { "FAIL" };
+            let caught = if row.fault.is_none() {
+                format!("{} failures", row.failed.len())
+            } else {
+                format!("caught by {}", row.expected.join(", "))
+            };
+            out.push_str(&format!("{verdict} {target:<14} {fault:<36} {caught}\n"));
+            if let Some(error) = &row.error {
+                out.push_str(&format!("       could not run: {error}\n"));
+            }
+            if !row.missed.is_empty() {
+                out.push_str(&format!(
+                    "       uncaught: {} did not fail\n",
+                    row.missed.join(", ")
+                ));
+            }
+            if !row.unrelated.is_empty() {
+                out.push_str(&format!(
+                    "       unrelated failures: {}\n",
+                    row.unrelated.join(", ")
+                ));
+            }
+            if !row.leftovers.is_empty() {
+                out.push_str(&format!(
+                    "       left provisioned: {}\n",
+                    row.leftovers.join(", ")
+                ));
+            }
+        }
+        let failed = self.rows.iter().filter(|row| !row.passed()).count();
+        out.push_str(&format!(
+            "{} rows, {failed} failed, seed {}, {:.1} s\n",
+            self.rows.len(),
+            self.seed,
+            self.duration.as_secs_f64()
+        ));
+        out
+    }
+}
+
+/// The faults a target runs with: every fault of its platform, or only the single sign-on ones
+/// on a secondary SSO transport.
+fn faults_for(target: Target, primary: bool) -> Vec<Fault> {
+    Fault::ALL
+        .into_iter()
+        .filter(|fault| fault.platforms().contains(&target.platform))
+        .filter(|fault| {
+            // A legacy GET login carries one token kind: which kinds are honoured is a question
+            // for the form login only.
+            primary
+                || fault
+                    .proves()
+                    .iter()
+                    .any(|id| id.starts_with("sso.") && *id != "sso.token-kinds")
+        })
+        .collect()
+}
+
+/// Runs the correct add-on and every fault on every target of `platforms`.
+pub async fn run_matrix(platforms: &[Platform], seed: u64) -> Matrix {
+    let started = Instant::now();
+    let permits = Arc::new(Semaphore::new(PARALLEL_RUNS));
+    let mut jobs = Vec::new();
+    let mut seen_platforms = BTreeSet::new();
+    for target in targets(platforms) {
+        let primary = seen_platforms.insert(target.platform);
+        let mut faults: Vec<Option<Fault>> = vec![None];
+        faults.extend(faults_for(target, primary).into_iter().map(Some));
+        // Slow faults mostly wait: start them first so they overlap the rest.
+        faults.sort_by_key(|fault| !fault.is_some_and(|f| f.is_slow()));
+        for fault in faults {
+            let permits = permits.clone();
+            jobs.push(tokio::spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                run_row(target, fault, seed).await
+            }));
+        }
+    }
+    let mut rows = Vec::new();
+    for job in jobs {
+        match job.await {
+            Ok(row) => rows.push(row),
+            Err(error) => rows.push(Row {
+                platform: Platform::Heroku,
+                sso: SsoTransport::Post,
+                fault: None,
+                expected: Vec::new(),
+                failed: BTreeSet::new(),
+                missed: Vec::new(),
+                unrelated: Vec::new(),
+                leftovers: Vec::new(),
+                error: Some(format!("the run panicked: {error}")),
+            }),
+        }
+    }
+    rows.sort_by(|a, b| {
+        (a.platform, a.sso, a.fault.map(|f| f.name())).cmp(&(
+            b.platform,
+            b.sso,
+            b.fault.map(|f| f.name()),
+        ))
+    });
+    Matrix {
+        schema: "addon-conform/matrix/v1",
+        seed,
+        rows,
+        duration: started.elapsed(),
+    }
+}
+
+async fn run_row(target: Target, fault: Option<Fault>, seed: u64) -> Row {
+    let expected: Vec<&'static str> = fault.map_or_else(Vec::new, |fault| fault.proves().to_vec());
+    let collateral: &[&str] = fault.map_or(&[], |fault| fault.collateral());
+    let mut row = Row {
+        platform: target.platform,
+        sso: target.sso,
+        fault,
+        expected: expected.clone(),
+        failed: BTreeSet::new(),
+        missed: Vec::new(),
+        unrelated: Vec::new(),
+        leftovers: Vec::new(),
+        error: None,
+    };
+    let dialect = match registry::dialect(target.platform) {
+        Ok(dialect) => dialect,
+        Err(error) => {
+            row.error = Some(error.to_string());
+            return row;
+        }
+    };
+    let mut addon = ReferenceAddon::new(target.platform).sso_transport(target.sso);
+    let mut options = RunOptions {
+        seed,
+        cases: 1,
+        legacy_sso: target.platform == Platform::Heroku,
+        ..RunOptions::default()
+    };
+    if let Some(fault) = fault {
+        addon = addon.fault(fault);
+        if fault.proves().contains(&MODEL_CHECK) {
+            options.cases = MODEL_CASES;
+        } else {
+            options.skip.push(MODEL_CHECK.to_string());
+        }
+        if fault.proves().contains(&"provision.async") {
+            // The callback never comes: bound the wait for it.
+            options.timeout = Some(Duration::from_secs(3));
+        }
+        if fault.is_slow() {
+            // The delay overshoots the platform's own expectation when it has a soft one (the
+            // check warns whatever the machine's load), else a deadline the run sets.
+            match dialect.expectations().deadline_should {
+                Some(should) => addon = addon.slow_delay(should + Duration::from_millis(500)),
+                None => {
+                    options.timeout = Some(Duration::from_secs(3));
+                    addon = addon.slow_delay(Duration::from_secs(6));
+                }
+            }
+        }
+    }
+    let running = match addon.start().await {
+        Ok(running) => running,
+        Err(error) => {
+            row.error = Some(format!("the reference add-on did not start: {error}"));
+            return row;
+        }
+    };
+    let source = Source::new(
+        format!("reference-{}.manifest", target.platform),
+        running.manifest_json(),
+    );
+    match dialect.load_manifest(source) {
+        Err(diagnostics) => {
+            row.failed = diagnostics
+                .items
+                .iter()
+                .map(|d| d.check.to_string())
+                .collect();
+        }
+        Ok(manifest) => {
+            match run_suite(dialect.as_ref(), manifest, options, std::future::pending()).await {
+                Ok(report) => {
+                    row.failed = report
+                        .checks
+                        .iter()
+                        .filter(|check| matches!(check.status, Status::Fail | Status::Warn))
+                        .map(|check| check.id.clone())
+                        .collect();
+                }
+                Err(error) => row.error = Some(error.to_string()),
+            }
+        }
+    }
+    if !fault.is_some_and(|fault| fault.leaves_resources()) {
+        row.leftovers = running.live_resources();
+    }
+    running.shutdown().await;
+    row.missed = expected
+        .iter()
+        .copied()
+        .filter(|id| !row.failed.contains(*id))
+        .collect();
+    row.unrelated = row
+        .failed
+        .iter()
+        .filter(|id| !expected.contains(&id.as_str()) && !collateral.contains(&id.as_str()))
+        .cloned()
+        .collect();
+    row
+}

@@ -1,0 +1,39 @@
+//! The conformance matrix inside `cargo test`: for each platform, the correct reference add-on
+//! passes every check and each fault is caught by the checks meant for it and by no other. The
+//! matrix goes through the same public API a provider's own tests would use.
+
+use cli::selftest::run_matrix;
+use manifest_core::Platform;
+
+async fn matrix_of(platform: Platform) {
+    let matrix = run_matrix(&[platform], 7).await;
+    assert!(matrix.passed(), "{}", matrix.render());
+    insta::assert_json_snapshot!(format!("matrix_{platform}"), matrix);
+}
+
+#[tokio::test]
+async fn heroku_matrix() {
+    matrix_of(Platform::Heroku).await;
+}
+
+#[tokio::test]
+async fn scalingo_matrix() {
+    matrix_of(Platform::Scalingo).await;
+}
+
+#[tokio::test]
+async fn bitrise_matrix() {
+    matrix_of(Platform::Bitrise).await;
+}
+
+#[test]
+fn the_selftest_command_prints_the_matrix() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_addon-conform"))
+        .args(["selftest", "--platform", "bitrise", "--seed", "7"])
+        .output()
+        .expect("addon-conform runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("bitrise post   (correct)"), "{stdout}");
+    assert!(stdout.contains("rows, 0 failed, seed 7"), "{stdout}");
+}

@@ -1,0 +1,240 @@
+//! `lifecycle.model` proven both ways: the reference add-on agrees with the model over hundreds
+//! of generated sequences on every platform it serves, and each fault that only a sequence
+//! reveals is caught and shrunk to a handful of steps, which `replay` reproduces against the
+//! faulty provider and finds fixed against the correct one.
+
+use std::time::{Duration, Instant};
+
+use heroku_adapter::Heroku;
+use http_runner::{ReplayOptions, ReplayVerdict, Reproduction, RunOptions, replay, run_suite};
+use manifest_core::report::Status;
+use manifest_core::{CheckResult, Dialect, Platform, Report, Source};
+use reference_addon::{Fault, ReferenceAddon};
+use scalingo_adapter::Scalingo;
+
+const CHECK: &str = "lifecycle.model";
+
+fn dialect(platform: Platform) -> &'static dyn Dialect {
+    match platform {
+        Platform::Heroku => &Heroku,
+        Platform::Scalingo => &Scalingo,
+        Platform::Bitrise => unreachable!("the model is proven here on Heroku and Scalingo"),
+    }
+}
+
+fn load(platform: Platform, manifest: &str) -> manifest_core::Manifest {
+    dialect(platform)
+        .load_manifest(Source::new("reference.json", manifest.to_string()))
+        .expect("the reference manifest loads")
+}
+
+/// Runs `lifecycle.model` alone (with the provisioning it needs) against `addon`.
+async fn model_run(
+    platform: Platform,
+    faults: &[Fault],
+    cases: u32,
+    seed: u64,
+) -> (Report, Vec<String>) {
+    let addon = ReferenceAddon::new(platform)
+        .faults(faults.iter().copied())
+        .start()
+        .await
+        .expect("the reference add-on starts");
+    let options = RunOptions {
+        seed,
+        cases,
+        only: vec![CHECK.into()],
+        ..RunOptions::default()
+    };
+    let manifest = load(platform, &addon.manifest_json());
+    let report = run_suite(dialect(platform), manifest, options, std::future::pending())
+        .await
+        .expect("the run starts");
+    let live = addon.live_resources();
+    addon.shutdown().await;
+    (report, live)
+}
+
+fn model(report: &Report) -> &CheckResult {
+    report
+        .check(CHECK)
+        .expect("lifecycle.model is in the report")
+}
+
+fn reproduction(check: &CheckResult) -> Reproduction {
+    let value = check
+        .reproduction
+        .clone()
+        .unwrap_or_else(|| panic!("a failure carries its reproduction: {}", check.message));
+    serde_json::from_value(value).expect("the reproduction reads back")
+}
+
+/// Sixteen cases: 512 sequences, the first 64 one at a time and the rest four at a time.
+async fn the_correct_provider_agrees_over_500_sequences(platform: Platform) {
+    let started = Instant::now();
+    let (report, live) = model_run(platform, &[], 16, 41).await;
+    let elapsed = started.elapsed();
+    let check = model(&report);
+    assert_eq!(check.status, Status::Pass, "{}", check.message);
+    assert!(
+        check.message.starts_with("512 generated sequences"),
+        "{}",
+        check.message
+    );
+    assert!(check.reproduction.is_none());
+    assert!(live.is_empty(), "left behind: {live:?}");
+    assert!(report.leftovers.is_empty());
+    // Generous for a loaded debug build; a few seconds on an idle machine.
+    assert!(
+        elapsed < Duration::from_secs(60),
+        "{platform}: 512 sequences took {elapsed:?}"
+    );
+    eprintln!("{platform}: {} in {elapsed:?}", check.message);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_correct_heroku_provider_agrees_over_500_sequences() {
+    the_correct_provider_agrees_over_500_sequences(Platform::Heroku).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_correct_scalingo_provider_agrees_over_500_sequences() {
+    the_correct_provider_agrees_over_500_sequences(Platform::Scalingo).await;
+}
+
+/// Faults a generated sequence must reveal, each with a word its shortest sequence's failing
+/// step must mention.
+const SEQUENCE_FAULTS: [(Fault, &str); 4] = [
+    (Fault::ForgetsPlanAfterReplay, "a replay must not undo"),
+    (Fault::SsoAcceptsPreviousResource, "must be refused"),
+    (Fault::DeprovisionKeepsResource, "was deprovisioned in step"),
+    (Fault::RacyReplay, "identical provisions sent at once made"),
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_sequence_fault_is_caught_and_shrunk_to_at_most_four_steps() {
+    let mut runs = tokio::task::JoinSet::new();
+    for platform in [Platform::Heroku, Platform::Scalingo] {
+        for (fault, reason) in SEQUENCE_FAULTS {
+            runs.spawn(async move {
+                let started = Instant::now();
+                let (report, _) = model_run(platform, &[fault], 2, 7).await;
+                (platform, fault, reason, report, started.elapsed())
+            });
+        }
+    }
+    let mut problems = Vec::new();
+    while let Some(joined) = runs.join_next().await {
+        let (platform, fault, reason, report, elapsed) = joined.expect("the run does not panic");
+        let check = model(&report);
+        eprintln!("{platform} {fault} ({elapsed:?}):\n{}\n", check.message);
+        if check.status != Status::Fail {
+            problems.push(format!(
+                "{platform} {fault}: {:?}: {}",
+                check.status, check.message
+            ));
+            continue;
+        }
+        let reproduction = reproduction(check);
+        if reproduction.steps.is_empty() || reproduction.steps.len() > 4 {
+            problems.push(format!(
+                "{platform} {fault}: shrunk to {} steps: {}",
+                reproduction.steps.len(),
+                check.message
+            ));
+        }
+        if !check.message.contains(reason) || !check.message.contains("seed 7") {
+            problems.push(format!("{platform} {fault}: {}", check.message));
+        }
+        if reproduction.platform != platform || reproduction.seed != 7 {
+            problems.push(format!("{platform} {fault}: {reproduction:?}"));
+        }
+        if !check.exchanges.iter().all(|e| e.curl.starts_with("curl "))
+            || check.exchanges.is_empty()
+        {
+            problems.push(format!("{platform} {fault}: no curl evidence"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_failure_replays_against_the_faulty_provider_and_is_fixed_by_the_correct_one() {
+    let (report, _) = model_run(Platform::Scalingo, &[Fault::ForgetsPlanAfterReplay], 2, 7).await;
+    let saved = reproduction(model(&report));
+
+    let faulty = ReferenceAddon::new(Platform::Scalingo)
+        .fault(Fault::ForgetsPlanAfterReplay)
+        .start()
+        .await
+        .unwrap();
+    let replayed = replay(
+        &Scalingo,
+        load(Platform::Scalingo, &faulty.manifest_json()),
+        &saved,
+        ReplayOptions::default(),
+        std::future::pending(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        replayed.verdict,
+        ReplayVerdict::StillFailing,
+        "{}",
+        replayed.transcript
+    );
+    assert_eq!(
+        replayed
+            .transcript
+            .lines()
+            .filter(|line| !line.starts_with(' '))
+            .count(),
+        saved.steps.len()
+    );
+    assert!(replayed.leftovers.is_empty());
+    assert!(faulty.live_resources().is_empty());
+    faulty.shutdown().await;
+
+    let correct = ReferenceAddon::new(Platform::Scalingo)
+        .start()
+        .await
+        .unwrap();
+    let replayed = replay(
+        &Scalingo,
+        load(Platform::Scalingo, &correct.manifest_json()),
+        &saved,
+        ReplayOptions::default(),
+        std::future::pending(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        replayed.verdict,
+        ReplayVerdict::Fixed,
+        "{}",
+        replayed.transcript
+    );
+    assert!(correct.live_resources().is_empty());
+    correct.shutdown().await;
+
+    let error = replay(
+        &Heroku,
+        load(
+            Platform::Heroku,
+            &ReferenceAddon::new(Platform::Heroku)
+                .start()
+                .await
+                .unwrap()
+                .manifest_json(),
+        ),
+        &saved,
+        ReplayOptions::default(),
+        std::future::pending(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("recorded against scalingo"),
+        "{error}"
+    );
+}
