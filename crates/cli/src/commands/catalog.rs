@@ -31,7 +31,14 @@ pub fn checks(args: &ChecksArgs) -> Result<i32, CliError> {
         .collect();
     match args.format {
         ListFormat::Json => {
-            let text = serde_json::to_string_pretty(&selected)
+            let entries: Vec<CatalogEntry> = selected
+                .iter()
+                .map(|check| CatalogEntry {
+                    check,
+                    proven_by: proving_faults(check.id).iter().map(Fault::name).collect(),
+                })
+                .collect();
+            let text = serde_json::to_string_pretty(&entries)
                 .map_err(|error| CliError::io("cannot write JSON", error.into()))?;
             println!("{text}");
         }
@@ -40,7 +47,16 @@ pub fn checks(args: &ChecksArgs) -> Result<i32, CliError> {
     Ok(exit::PASSED)
 }
 
-/// One line per check: id, level, platforms, summary, columns aligned.
+/// A catalog entry with the faults that prove it, for `checks --format json`.
+#[derive(serde::Serialize)]
+struct CatalogEntry<'a> {
+    #[serde(flatten)]
+    check: &'a CheckDef,
+    proven_by: Vec<&'static str>,
+}
+
+/// One line per check: id, level, platforms, summary and the faults that prove it, columns
+/// aligned.
 pub fn checks_table(checks: &[&CheckDef]) -> String {
     let id_width = checks.iter().map(|check| check.id.len()).max().unwrap_or(0);
     let platforms: Vec<String> = checks
@@ -50,12 +66,14 @@ pub fn checks_table(checks: &[&CheckDef]) -> String {
     let platform_width = platforms.iter().map(String::len).max().unwrap_or(0);
     let mut out = String::new();
     for (check, platforms) in checks.iter().zip(&platforms) {
+        let faults: Vec<&str> = proving_faults(check.id).iter().map(Fault::name).collect();
         out.push_str(&format!(
-            "{:id_width$}  {:6}  {:platform_width$}  {}\n",
+            "{:id_width$}  {:6}  {:platform_width$}  {} [proven by: {}]\n",
             check.id,
             level_name(check.level),
             platforms,
-            check.summary
+            check.summary,
+            faults.join(", ")
         ));
     }
     out

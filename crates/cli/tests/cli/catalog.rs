@@ -41,6 +41,12 @@ fn checks_filters_by_platform() {
         "a Heroku-only check"
     );
     assert!(run.stdout.contains("sso.html"));
+    let beam = run
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("sso.html "))
+        .unwrap();
+    assert!(beam.ends_with("[proven by: login-without-beam]"), "{beam}");
 }
 
 #[test]
