@@ -121,7 +121,7 @@ async fn run_variant(variant: Variant, seed: u64, color: bool) -> Result<bool, S
         .await
         .map_err(|error| format!("cannot start the reference add-on: {error}"))?;
     println!("== {}", variant.name());
-    let dialect = cli::registry::dialect(variant.platform).map_err(|error| error.to_string())?;
+    let dialect = cli::registry::dialect(variant.platform);
     let source = Source::new(variant.name(), addon.manifest_json());
     let manifest = dialect
         .load_manifest(source)

@@ -5,18 +5,12 @@ use std::io;
 use std::path::PathBuf;
 
 use http_runner::{LedgerError, RunError};
-use manifest_core::{Diagnostics, Platform, exit};
+use manifest_core::{Diagnostics, exit};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error("{0}")]
     Usage(String),
-    #[error(
-        "{} is not supported yet; supported platforms: {}",
-        .0,
-        crate::registry::supported_names()
-    )]
-    Unsupported(Platform),
     #[error("{action} {}: {source}", path.display())]
     File {
         action: &'static str,

@@ -26,7 +26,7 @@ impl ManifestFile {
     /// platform has to be guessed, is reported as [`CliError::Manifest`], with the position of
     /// the JSON syntax error.
     pub fn open(args: &ManifestArgs) -> Result<Self, CliError> {
-        let given = args.platform.map(registry::dialect).transpose()?;
+        let given = args.platform.map(registry::dialect);
         let (path, found_for) = match (&args.manifest, &given) {
             (Some(path), _) => (path.clone(), None),
             (None, Some(dialect)) => (PathBuf::from(dialect.default_manifest_file()), None),

@@ -6,31 +6,24 @@ use manifest_core::{Dialect, Platform, SsoTransport};
 
 use crate::error::CliError;
 
-fn build(platform: Platform) -> Option<Box<dyn Dialect>> {
+/// The dialect of a platform. A new platform is a new `Platform` variant, so the compiler
+/// points here.
+pub fn dialect(platform: Platform) -> Box<dyn Dialect> {
     match platform {
-        Platform::Heroku => Some(Box::new(heroku_adapter::Heroku)),
-        Platform::Scalingo => Some(Box::new(scalingo_adapter::Scalingo)),
-        Platform::Bitrise => Some(Box::new(bitrise_adapter::Bitrise)),
+        Platform::Heroku => Box::new(heroku_adapter::Heroku),
+        Platform::Scalingo => Box::new(scalingo_adapter::Scalingo),
+        Platform::Bitrise => Box::new(bitrise_adapter::Bitrise),
     }
 }
 
-/// The dialect of a platform, or why there is none yet.
-pub fn dialect(platform: Platform) -> Result<Box<dyn Dialect>, CliError> {
-    build(platform).ok_or(CliError::Unsupported(platform))
-}
-
-/// Every platform that has a dialect, in [`Platform::ALL`] order.
+/// Every platform's dialect, in [`Platform::ALL`] order.
 pub fn supported() -> Vec<Box<dyn Dialect>> {
-    Platform::ALL.into_iter().filter_map(build).collect()
+    Platform::ALL.into_iter().map(dialect).collect()
 }
 
-/// The names of the supported platforms, for messages.
+/// The names of the platforms, for messages.
 pub fn supported_names() -> String {
-    let names: Vec<&str> = Platform::ALL
-        .into_iter()
-        .filter(|platform| build(*platform).is_some())
-        .map(Platform::as_str)
-        .collect();
+    let names: Vec<&str> = Platform::ALL.into_iter().map(Platform::as_str).collect();
     names.join(", ")
 }
 

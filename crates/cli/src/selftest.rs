@@ -243,13 +243,7 @@ async fn run_row(target: Target, fault: Option<Fault>, seed: u64) -> Row {
         leftovers: Vec::new(),
         error: None,
     };
-    let dialect = match registry::dialect(target.platform) {
-        Ok(dialect) => dialect,
-        Err(error) => {
-            row.error = Some(error.to_string());
-            return row;
-        }
-    };
+    let dialect = registry::dialect(target.platform);
     let mut addon = ReferenceAddon::new(target.platform).sso_transport(target.sso);
     let mut options = RunOptions {
         seed,

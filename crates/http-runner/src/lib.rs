@@ -1,14 +1,18 @@
 //! The conformance engine: runs every applicable check of the catalog against a provider,
 //! through any [`Dialect`], over real HTTP.
 //!
+//! A provider's own test, in short (`examples/provider_test.rs` is the runnable whole):
+//!
 //! ```no_run
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
-//! use http_runner::{run_suite, RunOptions};
-//! # let dialect: &dyn manifest_core::Dialect = todo_dialect();
-//! # fn todo_dialect() -> &'static dyn manifest_core::Dialect { unimplemented!() }
-//! let source = manifest_core::Source::new("addon-manifest.json", std::fs::read_to_string("addon-manifest.json")?);
-//! let manifest = dialect.load_manifest(source)?;
-//! let report = run_suite(dialect, manifest, RunOptions { seed: 42, ..RunOptions::default() }, std::future::pending()).await?;
+//! use heroku_adapter::Heroku;
+//! use http_runner::{RunOptions, run_suite};
+//! use manifest_core::{Dialect, Source};
+//!
+//! let text = std::fs::read_to_string("addon-manifest.json")?;
+//! let manifest = Heroku.load_manifest(Source::new("addon-manifest.json", text))?;
+//! let options = RunOptions { seed: 42, cases: 1, ..RunOptions::default() };
+//! let report = run_suite(&Heroku, manifest, options, std::future::pending()).await?;
 //! assert_eq!(report.summary.failed, 0);
 //! # Ok(()) }
 //! ```

@@ -130,15 +130,10 @@ impl ReferenceAddon {
             .await
     }
 
-    /// Serves on `addr` (port 0 picks a free one). Fails when the platform has no reference
-    /// add-on yet or a fault does not exist on the platform.
+    /// Serves on `addr` (port 0 picks a free one). Fails when a fault does not exist on the
+    /// platform.
     pub async fn start_on(self, addr: SocketAddr) -> io::Result<RunningAddon> {
-        let Some(protocol) = Protocol::of(self.platform) else {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                format!("there is no reference add-on for {} yet", self.platform),
-            ));
-        };
+        let protocol = Protocol::of(self.platform);
         if let Some(fault) = self
             .faults
             .iter()
@@ -198,24 +193,24 @@ struct Protocol {
 }
 
 impl Protocol {
-    fn of(platform: Platform) -> Option<Self> {
+    fn of(platform: Platform) -> Self {
         match platform {
-            Platform::Heroku => Some(Self {
+            Platform::Heroku => Self {
                 user: heroku::ADDON_ID,
                 manifest: heroku::manifest,
                 router: heroku::router,
-            }),
-            Platform::Scalingo => Some(Self {
+            },
+            Platform::Scalingo => Self {
                 user: scalingo::USERNAME,
                 manifest: |secrets, origin, _| scalingo::manifest(secrets, origin),
                 router: scalingo::router,
-            }),
-            Platform::Bitrise => Some(Self {
+            },
+            Platform::Bitrise => Self {
                 // Bitrise authenticates with the token alone.
                 user: "",
                 manifest: |secrets, origin, _| bitrise::manifest(secrets, origin),
                 router: bitrise::router,
-            }),
+            },
         }
     }
 }

@@ -25,7 +25,7 @@ pub fn random_hex_secret() -> Result<Secret, CliError> {
 }
 
 pub fn init(args: &InitArgs) -> Result<i32, CliError> {
-    let dialect = registry::dialect(args.platform)?;
+    let dialect = registry::dialect(args.platform);
     let path = args
         .output
         .clone()

@@ -165,7 +165,7 @@ pub async fn cleanup(args: &LedgerCleanupArgs) -> Result<i32, CliError> {
     let ledger = open_ledger(args.ledger.as_deref())?;
     let outcomes = cleanup_leftovers(
         &ledger,
-        &|platform| registry::dialect(platform).ok(),
+        &|platform| Some(registry::dialect(platform)),
         args.timeout,
     )
     .await?;
