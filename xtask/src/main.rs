@@ -10,10 +10,10 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use cli::ColorChoice;
-use cli::commands::test::{ctrl_c, random_seed};
-use cli::render::{human, summary_line};
-use cli::selftest::run_matrix;
+use addon_conform::ColorChoice;
+use addon_conform::commands::test::{ctrl_c, random_seed};
+use addon_conform::render::{human, summary_line};
+use addon_conform::selftest::run_matrix;
 use http_runner::{RunOptions, run_suite};
 use manifest_core::{Platform, Source, SsoTransport};
 use reference_addon::ReferenceAddon;
@@ -121,7 +121,7 @@ async fn run_variant(variant: Variant, seed: u64, color: bool) -> Result<bool, S
         .await
         .map_err(|error| format!("cannot start the reference add-on: {error}"))?;
     println!("== {}", variant.name());
-    let dialect = cli::registry::dialect(variant.platform);
+    let dialect = addon_conform::registry::dialect(variant.platform);
     let source = Source::new(variant.name(), addon.manifest_json());
     let manifest = dialect
         .load_manifest(source)

@@ -2,7 +2,7 @@
 //! passes every check and each fault is caught by the checks meant for it and by no other. The
 //! matrix goes through the same public API a provider's own tests would use.
 
-use cli::selftest::run_matrix;
+use addon_conform::selftest::run_matrix;
 use manifest_core::Platform;
 
 async fn matrix_of(platform: Platform) {

@@ -4,9 +4,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = addon_conform::Cli::parse();
     let color = cli.color;
-    let code = match cli::run(cli) {
+    let code = match addon_conform::run(cli) {
         Ok(code) => code,
         Err(error) => {
             eprint!("{}", error.render(color.enabled_for(&io::stderr())));

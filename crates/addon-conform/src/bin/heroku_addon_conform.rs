@@ -5,12 +5,12 @@ use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
-use cli::args::{
+use addon_conform::args::{
     InitArgs, ManifestArgs, ManifestCheckArgs, ManifestFormat, ReportFormat, SsoArg, SsoArgs,
     TestArgs,
 };
-use cli::{CliError, ColorChoice, Command, ManifestCommand};
+use addon_conform::{CliError, ColorChoice, Command, ManifestCommand};
+use clap::{Args, Parser, Subcommand};
 use manifest_core::{Environment, Platform};
 
 #[derive(Debug, Parser)]
@@ -167,7 +167,7 @@ fn provision_options(arguments: &[String]) -> Result<Vec<(String, String)>, CliE
 }
 
 /// The `addon-conform` command a kensa command stands for.
-fn translate(heroku: HerokuCli) -> Result<cli::Cli, CliError> {
+fn translate(heroku: HerokuCli) -> Result<addon_conform::Cli, CliError> {
     let global = heroku.global;
     let command = match heroku.command {
         HerokuCommand::Init { sso, force } => Command::Init(InitArgs {
@@ -220,7 +220,7 @@ fn translate(heroku: HerokuCli) -> Result<cli::Cli, CliError> {
             Command::Test(Box::new(args))
         }
     };
-    Ok(cli::Cli {
+    Ok(addon_conform::Cli {
         color: global.color,
         command,
     })
@@ -229,7 +229,7 @@ fn translate(heroku: HerokuCli) -> Result<cli::Cli, CliError> {
 fn main() -> ExitCode {
     let heroku = HerokuCli::parse();
     let color = heroku.global.color;
-    let code = match translate(heroku).and_then(cli::run) {
+    let code = match translate(heroku).and_then(addon_conform::run) {
         Ok(code) => code,
         Err(error) => {
             eprint!("{}", error.render(color.enabled_for(&io::stderr())));

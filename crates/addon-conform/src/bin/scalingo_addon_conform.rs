@@ -8,11 +8,11 @@ use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use addon_conform::args::{ListFormat, ManifestArgs, ManifestCheckArgs, ManifestFormat};
+use addon_conform::commands::ledger::{list_document, open_ledger};
+use addon_conform::commands::operations::{failed, load, operations, print_resource};
+use addon_conform::{CliError, ColorChoice};
 use clap::{Args, Parser, Subcommand};
-use cli::args::{ListFormat, ManifestArgs, ManifestCheckArgs, ManifestFormat};
-use cli::commands::ledger::{list_document, open_ledger};
-use cli::commands::operations::{failed, load, operations, print_resource};
-use cli::{CliError, ColorChoice};
 use http_runner::{Deprovisioned, LedgerEntry, Operations, OperationsOptions};
 use manifest_core::{Environment, Platform, exit};
 use serde_json::json;
@@ -257,19 +257,21 @@ async fn dispatch(
 fn run(scalingo: ScalingoCli) -> Result<i32, CliError> {
     let global = scalingo.global;
     match scalingo.command {
-        None => cli::run(cli::Cli {
+        None => addon_conform::run(addon_conform::Cli {
             color: global.color,
-            command: cli::Command::Manifest(cli::ManifestCommand::Check(ManifestCheckArgs {
-                manifest: global.manifest_args(),
-                format: match global.format {
-                    ListFormat::Human => ManifestFormat::Human,
-                    ListFormat::Json => ManifestFormat::Json,
+            command: addon_conform::Command::Manifest(addon_conform::ManifestCommand::Check(
+                ManifestCheckArgs {
+                    manifest: global.manifest_args(),
+                    format: match global.format {
+                        ListFormat::Human => ManifestFormat::Human,
+                        ListFormat::Json => ManifestFormat::Json,
+                    },
                 },
-            })),
+            )),
         }),
         Some(command) => {
             let format = global.format;
-            cli::block_on(dispatch(&global, command, format))
+            addon_conform::block_on(dispatch(&global, command, format))
         }
     }
 }

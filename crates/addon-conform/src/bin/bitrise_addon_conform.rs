@@ -9,12 +9,12 @@ use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use addon_conform::args::{ManifestArgs, ReportFormat, TestArgs};
+use addon_conform::commands::ledger::open_ledger;
+use addon_conform::commands::operations::{failed, load, operations};
+use addon_conform::{CliError, ColorChoice, Command};
 use bitrise_adapter::BUILD_SLUG_OPTION;
 use clap::{Args, Parser, Subcommand};
-use cli::args::{ManifestArgs, ReportFormat, TestArgs};
-use cli::commands::ledger::open_ledger;
-use cli::commands::operations::{failed, load, operations};
-use cli::{CliError, ColorChoice, Command};
 use http_runner::{Deprovisioned, Operations, OperationsOptions};
 use manifest_core::{Environment, Platform, Resource, Secret, exit};
 use serde_json::json;
@@ -364,7 +364,7 @@ fn run(bitrise: BitriseCli) -> Result<i32, CliError> {
     let global = bitrise.global;
     let color = global.color;
     let suite = |args: TestArgs| {
-        cli::run(cli::Cli {
+        addon_conform::run(addon_conform::Cli {
             color,
             command: Command::Test(Box::new(args)),
         })
@@ -394,13 +394,13 @@ fn run(bitrise: BitriseCli) -> Result<i32, CliError> {
             suite(args)
         }
         Some(BitriseCommand::Provision { retry }) => {
-            cli::block_on(operation(&global, Single::Provision, retry))
+            addon_conform::block_on(operation(&global, Single::Provision, retry))
         }
         Some(BitriseCommand::ChangePlan { retry }) => {
-            cli::block_on(operation(&global, Single::ChangePlan, retry))
+            addon_conform::block_on(operation(&global, Single::ChangePlan, retry))
         }
         Some(BitriseCommand::Deprovision { retry }) => {
-            cli::block_on(operation(&global, Single::Deprovision, retry))
+            addon_conform::block_on(operation(&global, Single::Deprovision, retry))
         }
     }
 }
