@@ -114,6 +114,11 @@ impl Dialect for Bitrise {
         requests::read_provision(input, response)
     }
 
+    /// The app slug is the platform's own: whatever the answer, that is what may exist.
+    fn answered_id(&self, input: &ProvisionInput, _response: &HttpResponse) -> Option<String> {
+        Some(input.app_slug.clone())
+    }
+
     fn change_plan(&self, ctx: &Ctx, resource: &Resource, plan: &str) -> HttpRequest {
         requests::change_plan(ctx, resource, plan)
     }

@@ -1,10 +1,11 @@
 //! The ledger: a durable record of every resource the engine asks a provider to create, so that
 //! nothing is left behind on the provider, also after a crash or `kill -9`.
 //!
-//! An entry is written as `pending` before its provision request is sent. Once the answer is
-//! read it becomes `live` (the provider named the resource), or `failed` (the answer names
-//! nothing, so nothing exists). A `live` entry becomes `deprovisioned` once the provider
-//! confirms the deletion. An entry still `pending` means the answer was never read: cleanup
+//! An entry is written as `pending` before its provision request is sent. It becomes `live`
+//! once an answer names the resource, `failed` once the provider has shown that nothing exists
+//! (a refusal, or a replay that names nothing), or `unsent` when the request never reached the
+//! provider (no connection). A `live` entry becomes `deprovisioned` once the provider confirms
+//! the deletion. An entry still `pending` means no answer has shown what exists: cleanup
 //! replays the same provision (provisioning is idempotent by contract) to learn the id, then
 //! deprovisions that.
 //!
@@ -29,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 /// The schema this version reads and writes, kept in SQLite's `user_version`.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE entries (
@@ -44,11 +45,22 @@ CREATE TABLE entries (
     resource_id   TEXT,
     plan          TEXT    NOT NULL,
     state         TEXT    NOT NULL
-                  CHECK (state IN ('pending', 'live', 'deprovisioned', 'failed')),
+                  CHECK (state IN ('pending', 'live', 'deprovisioned', 'failed', 'unsent')),
     created_at    INTEGER NOT NULL,
     updated_at    INTEGER NOT NULL
 );
 CREATE INDEX entries_outstanding ON entries (state) WHERE state IN ('pending', 'live');
+";
+
+/// Schema 1 lacked the `unsent` state; SQLite cannot change a CHECK, so the table is rebuilt.
+const MIGRATE_FROM_1: &str = "
+DROP INDEX entries_outstanding;
+ALTER TABLE entries RENAME TO entries_schema_1;
+";
+
+const MIGRATE_FROM_1_COPY: &str = "
+INSERT INTO entries SELECT * FROM entries_schema_1;
+DROP TABLE entries_schema_1;
 ";
 
 const COLUMNS: &str = "id, platform, target, manifest_path, environment, uuid, app_slug, input, \
@@ -92,8 +104,11 @@ pub enum EntryState {
     Live,
     /// The provider confirmed the deletion, or said the resource is already gone.
     Deprovisioned,
-    /// The provision's answer named no resource, so nothing exists to delete.
+    /// The provider has shown that nothing exists to delete: it refused the provision, or a
+    /// replay of it named no resource.
     Failed,
+    /// The request never reached the provider (no connection), so nothing exists.
+    Unsent,
 }
 
 impl EntryState {
@@ -103,6 +118,7 @@ impl EntryState {
             EntryState::Live => "live",
             EntryState::Deprovisioned => "deprovisioned",
             EntryState::Failed => "failed",
+            EntryState::Unsent => "unsent",
         }
     }
 }
@@ -122,6 +138,7 @@ impl FromStr for EntryState {
             EntryState::Live,
             EntryState::Deprovisioned,
             EntryState::Failed,
+            EntryState::Unsent,
         ]
         .into_iter()
         .find(|state| state.as_str() == text)
@@ -303,8 +320,16 @@ impl Ledger {
                 connection.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
             let current: i64 =
                 transaction.pragma_query_value(None, "user_version", |row| row.get(0))?;
-            if current == 0 {
-                transaction.execute_batch(SCHEMA)?;
+            match current {
+                0 => transaction.execute_batch(SCHEMA)?,
+                1 => {
+                    transaction.execute_batch(MIGRATE_FROM_1)?;
+                    transaction.execute_batch(SCHEMA)?;
+                    transaction.execute_batch(MIGRATE_FROM_1_COPY)?;
+                }
+                _ => {}
+            }
+            if current < SCHEMA_VERSION {
                 transaction.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             }
             transaction.commit()?;
@@ -393,6 +418,15 @@ impl Ledger {
         )
     }
 
+    /// Entry `id`'s provision never reached the provider; a `live` entry stays live.
+    pub fn mark_unsent(&self, id: i64) -> Result<(), LedgerError> {
+        self.update(
+            "UPDATE entries SET state = 'unsent', updated_at = ?2 \
+             WHERE id = ?1 AND state = 'pending'",
+            params![id, now()],
+        )
+    }
+
     /// The provider deleted entry `id`'s resource, or says it is gone.
     pub fn mark_deprovisioned(&self, id: i64) -> Result<(), LedgerError> {
         self.update(
@@ -410,7 +444,7 @@ impl Ledger {
     }
 
     /// Everything that may still exist on a provider: `pending` and `live` entries, oldest
-    /// first. `failed` and `deprovisioned` entries are kept as history but not listed.
+    /// first. `failed`, `unsent` and `deprovisioned` entries are kept as history but not listed.
     pub fn entries(&self) -> Result<Vec<LedgerEntry>, LedgerError> {
         self.query(
             &format!(
@@ -622,6 +656,25 @@ impl RunRecord {
         self.keep(marked);
     }
 
+    /// The provider refused the provision for `uuid`: nothing exists for it.
+    pub fn refused(&mut self, uuid: &str) {
+        self.close_pending(uuid, Ledger::mark_failed);
+    }
+
+    /// The provision for `uuid` never reached the provider: nothing exists for it.
+    pub fn never_sent(&mut self, uuid: &str) {
+        self.close_pending(uuid, Ledger::mark_unsent);
+    }
+
+    fn close_pending(&mut self, uuid: &str, mark: fn(&Ledger, i64) -> Result<(), LedgerError>) {
+        let Some(position) = self.pending.iter().position(|(p, _)| p.uuid == uuid) else {
+            return;
+        };
+        let (_, entry) = self.pending.remove(position);
+        let marked = mark(&self.ledger, entry);
+        self.keep(marked);
+    }
+
     pub fn record(&mut self, resource: Resource) -> Recorded {
         if let Some((existing, _)) = self.live.iter().find(|(r, _)| r.id == resource.id) {
             if existing.input.uuid != resource.input.uuid {
@@ -810,6 +863,40 @@ mod tests {
         };
         let reopened = Ledger::open(&path).unwrap();
         assert_eq!(reopened.entries().unwrap(), before);
+    }
+
+    #[test]
+    fn a_schema_1_ledger_keeps_its_entries_and_gains_the_unsent_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite3");
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(&SCHEMA.replace(", 'unsent'", ""))
+            .unwrap();
+        old.pragma_update(None, "user_version", 1).unwrap();
+        let stored = serde_json::to_string(&StoredInput::from(&input("u-1"))).unwrap();
+        old.execute(
+            "INSERT INTO entries (platform, target, manifest_path, environment, uuid, app_slug, \
+             input, resource_id, plan, state, created_at, updated_at) \
+             VALUES ('heroku', ?1, NULL, 'test', 'u-1', 'slug-u-1', ?2, 'res-1', 'test', 'live', 1, 1)",
+            params![scope().target.as_str(), stored],
+        )
+        .unwrap();
+        drop(old);
+        let ledger = Ledger::open(&path).unwrap();
+        let entries = ledger.entries().unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].resource_id.as_deref(), Some("res-1"));
+        let unsent = ledger.begin(&scope(), &input("u-2")).unwrap();
+        ledger.mark_unsent(unsent).unwrap();
+        assert_eq!(
+            ledger.entry(unsent).unwrap().unwrap().state,
+            EntryState::Unsent
+        );
+        assert_eq!(
+            ledger.entries().unwrap().len(),
+            1,
+            "unsent is not outstanding"
+        );
     }
 
     #[test]

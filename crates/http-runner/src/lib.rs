@@ -25,6 +25,7 @@ mod evidence;
 mod inputs;
 mod ledger;
 mod lifecycle;
+mod needs;
 mod ops;
 mod sso;
 mod suite;
@@ -204,6 +205,7 @@ pub async fn run_suite(
         cases: options.cases,
         given_resource: options.resource.clone(),
         unreachable: false,
+        facts: needs::Facts::default(),
     };
     // A run that can no longer record what it creates stops creating: it cleans up what it
     // holds in memory and reports why it stopped.

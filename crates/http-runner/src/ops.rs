@@ -213,18 +213,30 @@ impl<'a> Operations<'a> {
     /// afterwards live when the answer names a resource, failed when it names none.
     pub async fn provision_input(&self, input: &ProvisionInput) -> Result<Resource, OpError> {
         let entry = self.ledger.begin(&self.scope, input)?;
-        let response = self.send_provision(input).await?;
+        let response = match self.send_provision(input).await {
+            Ok(response) => response,
+            Err(error) => {
+                if matches!(
+                    error,
+                    OpError::Transport {
+                        source: TransportError::Connect(_) | TransportError::ForeignOrigin(_),
+                        ..
+                    }
+                ) {
+                    self.ledger.mark_unsent(entry)?;
+                }
+                return Err(error);
+            }
+        };
         let reply = response
             .is_success()
             .then(|| self.dialect.read_provision(input, &response));
-        let named = reply
-            .as_ref()
-            .and_then(|reply| reply.as_ref().ok())
-            .and_then(|reply| reply.id.clone())
-            .and_then(Result::ok);
-        match &named {
-            Some(id) => self.ledger.mark_live(entry, id)?,
-            None => self.ledger.mark_failed(entry)?,
+        // A faulty answer may still have created something: it stays pending (cleanup replays
+        // it) unless it names the resource or refuses.
+        match answered_id(self.dialect, input, &response) {
+            Some(id) => self.ledger.mark_live(entry, &id)?,
+            None if response.is_client_error() => self.ledger.mark_failed(entry)?,
+            None => {}
         }
         let expectations = self.dialect.expectations();
         let mut accepted = expectations.provision_ok.to_vec();
@@ -419,7 +431,7 @@ impl<'a> Operations<'a> {
             EntryState::Live => entry
                 .resource()
                 .ok_or_else(|| "the entry is live but names no resource".to_string())?,
-            EntryState::Deprovisioned | EntryState::Failed => return Ok(()),
+            EntryState::Deprovisioned | EntryState::Failed | EntryState::Unsent => return Ok(()),
         };
         self.deprovision_resource(&resource)
             .await
@@ -436,13 +448,7 @@ impl<'a> Operations<'a> {
             .send_provision(&entry.input)
             .await
             .map_err(|error| format!("replaying the provision: {error}"))?;
-        let named = response
-            .is_success()
-            .then(|| self.dialect.read_provision(&entry.input, &response).ok())
-            .flatten()
-            .and_then(|reply| reply.id)
-            .and_then(Result::ok);
-        if let Some(id) = named {
+        if let Some(id) = answered_id(self.dialect, &entry.input, &response) {
             self.ledger
                 .mark_live(entry.id, &id)
                 .map_err(|error| error.to_string())?;
@@ -454,14 +460,15 @@ impl<'a> Operations<'a> {
             }));
         }
         // Provisioning is idempotent: a replay of a request that created something names it.
-        // So a success without an id, or a refusal, means nothing was created — except a
+        // So an answer that names nothing means nothing addressable was created — except a
         // refusal of the credentials or a request to come back later, which says nothing.
         let status = response.status;
         let succeeded = (200..300).contains(&status);
         let refused = (400..500).contains(&status)
             && !self.dialect.expectations().unauthorized.contains(&status)
             && !matches!(status, 408 | 429);
-        if !(succeeded || refused) {
+        let failed = (500..600).contains(&status) && !matches!(status, 502..=504);
+        if !(succeeded || refused || failed) {
             return Err(format!(
                 "replaying the provision: {}",
                 self.redactor.redact(&describe_response(&response))
@@ -472,6 +479,19 @@ impl<'a> Operations<'a> {
             .map_err(|error| error.to_string())?;
         Ok(None)
     }
+}
+
+/// The id of what a provision answer may have created: none after a refusal (4xx), else
+/// whatever the dialect reads from it, however faulty the answer.
+pub(crate) fn answered_id(
+    dialect: &dyn Dialect,
+    input: &ProvisionInput,
+    response: &HttpResponse,
+) -> Option<String> {
+    if response.is_client_error() {
+        return None;
+    }
+    dialect.answered_id(input, response)
 }
 
 /// The resource a provision answer (`what`) names, or why it names none.

@@ -11,6 +11,7 @@ use manifest_core::{Ctx, Dialect, Resource};
 
 use crate::client::{Transport, TransportError};
 use crate::evidence::Redactor;
+use crate::needs::Unmet;
 use crate::suite::{Suite, describe_response};
 
 /// A browser gives up after this many redirects.
@@ -28,7 +29,7 @@ pub struct Visit {
     pub cookies: BTreeMap<String, String>,
 }
 
-const SSO_CHECKS: &[&str] = &[
+pub(crate) const SSO_CHECKS: &[&str] = &[
     "sso.login",
     "sso.rejects-bad-token",
     "sso.rejects-stale-timestamp",
@@ -219,55 +220,45 @@ impl Suite<'_> {
         }
     }
 
-    /// Runs every SSO check against `resource`; `other` is a second live resource when there is one.
-    pub async fn sso_scenarios(
-        &mut self,
-        resource: &Resource,
-        other: Option<&Resource>,
-        legacy: bool,
-    ) {
-        if !self.book.wants_any(SSO_CHECKS) {
+    /// A valid login to the main resource: it must open the dashboard, whose page is checked.
+    /// Establishes whether refusals can mean anything.
+    pub(crate) async fn sso_login(&mut self) {
+        let Some(resource) = self.main_resource() else {
             return;
+        };
+        let probe = login(&resource, &resource, now(), TokenMint::Valid, Vec::new());
+        let Some(visit) = self.visit(&probe).await else {
+            return;
+        };
+        self.record_visit("sso.login", &visit);
+        for id in ["sso.nav-cookie", "sso.layout", "sso.html"] {
+            self.record_visit(id, &visit);
         }
+        let failed = match &visit.last {
+            Ok(page) if page.status == 200 => {
+                self.book.pass("sso.login");
+                self.facts.login = Ok(());
+                self.page_checks(&visit, page, self.legacy_sso);
+                return;
+            }
+            Ok(page) => format!("a valid login ended on {}", describe_response(page)),
+            Err(reason) => format!("a valid login did not reach a page: {reason}"),
+        };
+        self.book.fail("sso.login", failed);
+        let unmet = Unmet::failed("no working login", "sso.login");
+        for id in ["sso.nav-cookie", "sso.layout", "sso.html"] {
+            self.book.skip(id, unmet.to_string());
+        }
+        self.facts.login = Err(unmet);
+    }
+
+    /// Logins that must be refused; they mean something only once a valid login works.
+    pub(crate) async fn sso_refusals(&mut self) {
+        let Some(resource) = self.main_resource() else {
+            return;
+        };
+        let resource = &resource;
         let window = self.sso_window;
-        let probe = login(resource, resource, now(), TokenMint::Valid, Vec::new());
-        if self.dialect.sso(&self.ctx, &probe).is_none() {
-            for id in SSO_CHECKS {
-                self.book
-                    .skip(id, "the manifest sets no SSO salt or SSO URL");
-            }
-            return;
-        }
-        if let Some(visit) = self.visit(&probe).await {
-            self.record_visit("sso.login", &visit);
-            for id in ["sso.nav-cookie", "sso.layout", "sso.html"] {
-                self.record_visit(id, &visit);
-            }
-            match &visit.last {
-                Ok(page) if page.status == 200 => {
-                    self.book.pass("sso.login");
-                    self.page_checks(&visit, page, legacy);
-                }
-                Ok(page) => {
-                    self.book.fail(
-                        "sso.login",
-                        format!("a valid login ended on {}", describe_response(page)),
-                    );
-                    for id in ["sso.nav-cookie", "sso.layout", "sso.html"] {
-                        self.book.skip(id, "the valid login did not reach a page");
-                    }
-                }
-                Err(reason) => {
-                    self.book.fail(
-                        "sso.login",
-                        format!("a valid login did not reach a page: {reason}"),
-                    );
-                    for id in ["sso.nav-cookie", "sso.layout", "sso.html"] {
-                        self.book.skip(id, "the valid login did not reach a page");
-                    }
-                }
-            }
-        }
         let margin = Duration::from_secs(60);
         let stale = now() - (window + margin).as_secs() as i64;
         let future = now() + (window + margin).as_secs() as i64;
@@ -292,9 +283,9 @@ impl Suite<'_> {
             "a correctly signed login from beyond the window in the future",
         )
         .await;
-        match other {
-            Some(other) => {
-                let crossed = login(resource, other, now(), TokenMint::Valid, Vec::new());
+        match self.facts.second.clone() {
+            Ok(other) => {
+                let crossed = login(resource, &other, now(), TokenMint::Valid, Vec::new());
                 self.expect_refused(
                     "sso.rejects-other-resource",
                     crossed,
@@ -302,14 +293,17 @@ impl Suite<'_> {
                 )
                 .await;
             }
-            None => self.book.skip(
-                "sso.rejects-other-resource",
-                "needs a second resource; none was provisioned",
-            ),
+            Err(unmet) => self
+                .book
+                .skip("sso.rejects-other-resource", unmet.to_string()),
         }
-        if self.book.wants("sso.token-kinds") {
-            self.token_kinds(resource).await;
-        }
+    }
+
+    pub(crate) async fn sso_token_kinds(&mut self) {
+        let Some(resource) = self.main_resource() else {
+            return;
+        };
+        self.token_kinds(&resource).await;
     }
 
     async fn token_kinds(&mut self, resource: &Resource) {

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
+use manifest_core::dialect::{ProvisionReply, TokenMint};
 use manifest_core::http::{HttpRequest, HttpResponse};
 use manifest_core::report::{Exchange, Leftover};
 use manifest_core::{Ctx, Dialect, Expectations, ProvisionInput, Resource};
@@ -17,6 +18,8 @@ use crate::config::{self, ConfigRule};
 use crate::evidence::Redactor;
 use crate::inputs::InputGenerator;
 use crate::ledger::{Recorded, RunRecord};
+use crate::needs::{Facts, Need, Unmet};
+use crate::sso::SSO_CHECKS;
 
 /// One resource through its whole life: provisioned, moved to another plan, deprovisioned.
 const LIFECYCLE_RUN: &str = "lifecycle.run";
@@ -37,6 +40,142 @@ const PROVISION_CHECKS: &[&str] = &[
     "provision.envs",
     "provision.log-drain",
 ];
+
+/// One unit of the suite: the checks it decides and what it needs to decide them. Every unit
+/// also needs the provider to be reachable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scenario {
+    /// The main resource, and everything about its answer.
+    Provision,
+    /// Provisions of further generated inputs (`--cases`).
+    GeneratedProvisions,
+    Replay,
+    ConcurrentReplay,
+    /// A second resource: distinct from the first, and the one crossed logins use.
+    Distinct,
+    UnknownPlan,
+    ProvisionAuth,
+    SsoLogin,
+    /// Logins that must be refused.
+    SsoRefusals,
+    SsoTokenKinds,
+    PlanChange,
+    PlanChangeAuth,
+    PlanChangeUnknownPlan,
+    PlanChangeUnknownResource,
+    DeprovisionAuth,
+    Deprovision,
+    Model,
+}
+
+impl Scenario {
+    /// The order the suite runs them in: each after the units that establish what it needs,
+    /// and the deprovision of the main resource after everything that uses it.
+    pub(crate) const ORDER: [Scenario; 17] = [
+        Scenario::Provision,
+        Scenario::GeneratedProvisions,
+        Scenario::Replay,
+        Scenario::ConcurrentReplay,
+        Scenario::Distinct,
+        Scenario::UnknownPlan,
+        Scenario::ProvisionAuth,
+        Scenario::SsoLogin,
+        Scenario::SsoRefusals,
+        Scenario::SsoTokenKinds,
+        Scenario::PlanChange,
+        Scenario::PlanChangeAuth,
+        Scenario::PlanChangeUnknownPlan,
+        Scenario::PlanChangeUnknownResource,
+        Scenario::DeprovisionAuth,
+        Scenario::Deprovision,
+        Scenario::Model,
+    ];
+
+    pub(crate) fn needs(self) -> &'static [Need] {
+        match self {
+            Scenario::Provision
+            | Scenario::GeneratedProvisions
+            | Scenario::UnknownPlan
+            | Scenario::ProvisionAuth
+            | Scenario::PlanChangeAuth
+            | Scenario::PlanChangeUnknownResource
+            | Scenario::DeprovisionAuth => &[],
+            Scenario::Replay => &[Need::ResourceId, Need::Config],
+            Scenario::ConcurrentReplay
+            | Scenario::Distinct
+            | Scenario::SsoLogin
+            | Scenario::PlanChange
+            | Scenario::PlanChangeUnknownPlan
+            | Scenario::Deprovision
+            | Scenario::Model => &[Need::ResourceId],
+            Scenario::SsoRefusals | Scenario::SsoTokenKinds => {
+                &[Need::ResourceId, Need::ValidLogin]
+            }
+        }
+    }
+
+    /// What it establishes for the scenarios after it.
+    pub(crate) fn provides(self) -> &'static [Need] {
+        match self {
+            Scenario::Provision => &[Need::ResourceId, Need::Config],
+            Scenario::SsoLogin => &[Need::ValidLogin],
+            _ => &[],
+        }
+    }
+
+    /// The checks it decides (others may get its evidence).
+    pub(crate) fn checks(self) -> &'static [&'static str] {
+        match self {
+            Scenario::Provision => &[
+                "provision.status",
+                "provision.deadline",
+                "provision.body",
+                "provision.id",
+                "provision.config.declared",
+                "provision.config.complete",
+                "provision.config.strings",
+                "provision.config.prefix",
+                "provision.config.urls",
+                "provision.envs",
+                "provision.log-drain",
+                "provision.async",
+                LIFECYCLE_RUN,
+            ],
+            Scenario::GeneratedProvisions => &["provision.status", "provision.idempotent"],
+            Scenario::Replay => &["provision.idempotent"],
+            Scenario::ConcurrentReplay => &["provision.idempotent.concurrent"],
+            Scenario::Distinct => &["provision.distinct", "sso.rejects-other-resource"],
+            Scenario::UnknownPlan => &["provision.unknown-plan"],
+            Scenario::ProvisionAuth => &["provision.auth"],
+            Scenario::SsoLogin => &["sso.login", "sso.nav-cookie", "sso.layout", "sso.html"],
+            Scenario::SsoRefusals => &[
+                "sso.rejects-bad-token",
+                "sso.rejects-stale-timestamp",
+                "sso.rejects-future-timestamp",
+                "sso.rejects-other-resource",
+            ],
+            Scenario::SsoTokenKinds => &["sso.token-kinds"],
+            Scenario::PlanChange => &[
+                "plan-change.status",
+                "plan-change.deadline",
+                "plan-change.config",
+                LIFECYCLE_RUN,
+            ],
+            Scenario::PlanChangeAuth => &["plan-change.auth"],
+            Scenario::PlanChangeUnknownPlan => &["plan-change.unknown-plan"],
+            Scenario::PlanChangeUnknownResource => &["plan-change.unknown-resource"],
+            Scenario::DeprovisionAuth => &["deprovision.auth"],
+            Scenario::Deprovision => &[
+                "deprovision.status",
+                "deprovision.deadline",
+                "deprovision.repeat",
+                "deprovision.effective",
+                LIFECYCLE_RUN,
+            ],
+            Scenario::Model => &["lifecycle.model"],
+        }
+    }
+}
 
 /// What a successful provision answer turned out to name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +217,8 @@ pub struct Suite<'a> {
     pub given_resource: Option<String>,
     /// Set when the provider could not be reached at all.
     pub unreachable: bool,
+    /// What the scenarios so far have established, for the needs of the next ones.
+    pub(crate) facts: Facts,
 }
 
 impl std::fmt::Debug for Suite<'_> {
@@ -100,6 +241,21 @@ pub fn describe_response(response: &HttpResponse) -> String {
         excerpt.push('…');
     }
     format!("{}: {excerpt}", response.status)
+}
+
+/// Config values as strings; a value that is not a string keeps its JSON form.
+fn config_strings(config: &[(String, Value)]) -> BTreeMap<String, String> {
+    config
+        .iter()
+        .map(|(key, value)| {
+            (
+                key.clone(),
+                value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_string),
+            )
+        })
+        .collect()
 }
 
 pub fn statuses(list: &[u16]) -> String {
@@ -182,15 +338,10 @@ impl Suite<'_> {
         self.ledger.remove(id);
     }
 
-    /// Tracks whatever resource a successful answer names, so cleanup can remove it.
+    /// Tracks whatever resource an answer may have created, however faulty the answer (see
+    /// [`Dialect::answered_id`]), so cleanup can remove it.
     fn track_created(&mut self, input: &ProvisionInput, response: &HttpResponse) -> Tracked {
-        let id = response
-            .is_success()
-            .then(|| self.dialect.read_provision(input, response).ok())
-            .flatten()
-            .and_then(|reply| reply.id)
-            .and_then(Result::ok);
-        let Some(id) = id else {
+        let Some(id) = crate::ops::answered_id(self.dialect, input, response) else {
             return Tracked::Unnamed;
         };
         let resource = Resource {
@@ -203,6 +354,42 @@ impl Suite<'_> {
             Tracked::Own(id)
         } else {
             Tracked::Collision
+        }
+    }
+
+    /// [`Suite::track_created`] for an answer the scenario will not use.
+    fn track_answered(&mut self, input: &ProvisionInput, sent: &Sent) {
+        if let Ok(response) = &sent.response {
+            self.track_created(input, response);
+        }
+    }
+
+    /// A resource nobody provisioned, with an id no provider handed out: what credential
+    /// probes address when the run has no resource of its own (wrong credentials must be
+    /// refused before any lookup).
+    fn made_up_resource(&mut self) -> Resource {
+        let id = self.inputs.unknown_id();
+        let mut resource = self.made_up_resource_with(id);
+        resource.input = self.inputs.provision(&self.plan);
+        resource
+    }
+
+    fn made_up_resource_with(&self, id: String) -> Resource {
+        Resource {
+            id,
+            input: ProvisionInput {
+                uuid: "00000000-0000-4000-8000-000000000000".into(),
+                app_slug: "conform-made-up".into(),
+                app_name: "conform made-up".into(),
+                resource_name: "conform-made-up".into(),
+                plan: self.plan.clone(),
+                region: String::new(),
+                options: BTreeMap::new(),
+                api_token: manifest_core::Secret::new(""),
+                log_drain_token: String::new(),
+            },
+            plan: self.plan.clone(),
+            config: BTreeMap::new(),
         }
     }
 
@@ -289,107 +476,221 @@ impl Suite<'_> {
         }
     }
 
-    /// Runs every scenario. Returns early, leaving checks unrecorded, when the provider cannot
-    /// be reached.
+    /// Runs every scenario whose needs are met, in [`Scenario::ORDER`]; the checks of a
+    /// scenario whose needs are not met are skipped with the unmet need. Returns early, leaving
+    /// checks unrecorded, when the provider cannot be reached at all.
     pub async fn run(&mut self) {
-        if self.given_resource.is_some() {
-            self.book.skip(
-                LIFECYCLE_RUN,
-                "a resource was given with --resource; the run provisions none to follow through",
-            );
-            self.book.skip(
-                "lifecycle.model",
-                "a resource was given with --resource; generated sequences provision their own",
-            );
-        }
-        let resources = match self.given_resource.clone() {
-            Some(id) => Some((self.named_resource(id), None)),
-            None => self.provision_scenarios().await,
-        };
-        if self.unreachable {
-            return;
-        }
-        let Some((resource, other)) = resources else {
-            self.book
-                .fail(LIFECYCLE_RUN, "no resource could be provisioned");
-            return;
-        };
-        self.sso_scenarios(&resource, other.as_ref(), self.legacy_sso)
-            .await;
-        if let Some(other) = &other {
-            self.deprovision_quietly(other).await;
-        }
-        self.plan_change_scenarios(&resource).await;
-        if self.given_resource.is_some() && !self.book.selection().asks_for("deprovision.status") {
-            for id in [
-                "deprovision.status",
-                "deprovision.deadline",
-                "deprovision.auth",
-                "deprovision.repeat",
-                "deprovision.effective",
-            ] {
-                self.book.skip(
-                    id,
-                    "not run against a resource given with --resource unless selected with --only",
-                );
+        if !self.sso_configured() {
+            for id in SSO_CHECKS {
+                self.book
+                    .skip(id, "the manifest sets no SSO salt or SSO URL");
             }
-            return;
+            self.facts.login = Err(Unmet::new(
+                "no single sign-on",
+                "the manifest sets no SSO salt or SSO URL",
+            ));
         }
-        self.deprovision_scenarios(&resource).await;
-        self.book.pass(LIFECYCLE_RUN);
-        self.lifecycle_model().await;
+        if let Some(id) = self.given_resource.clone() {
+            self.adopt_given_resource(id);
+        }
+        for scenario in Scenario::ORDER {
+            if !self.wanted(scenario) || self.skipped_for_given(scenario) {
+                continue;
+            }
+            if let Some(unmet) = self.facts.unmet(scenario.needs()).cloned() {
+                for id in scenario.checks() {
+                    self.book.skip(id, unmet.to_string());
+                }
+                continue;
+            }
+            self.run_scenario(scenario).await;
+            if self.unreachable {
+                return;
+            }
+        }
     }
 
-    fn named_resource(&mut self, id: String) -> Resource {
-        let input = self.inputs.provision(&self.plan);
-        for check in PROVISION_CHECKS.iter().chain(&[
-            "provision.auth",
-            "provision.idempotent",
-            "provision.idempotent.concurrent",
-            "provision.distinct",
-            "provision.unknown-plan",
-            "provision.async",
-        ]) {
-            self.book.skip(
-                check,
-                "a resource was given with --resource; nothing was provisioned",
-            );
+    /// Whether a scenario is to run: some of its checks are selected, or it establishes what a
+    /// scenario that is to run needs.
+    fn wanted(&self, scenario: Scenario) -> bool {
+        self.book.wants_any(scenario.checks())
+            || Scenario::ORDER.into_iter().any(|other| {
+                other
+                    .needs()
+                    .iter()
+                    .any(|need| scenario.provides().contains(need))
+                    && self.wanted(other)
+            })
+    }
+
+    async fn run_scenario(&mut self, scenario: Scenario) {
+        match scenario {
+            Scenario::Provision => self.provision_main().await,
+            Scenario::GeneratedProvisions => self.generated_provisions().await,
+            Scenario::Replay => {
+                if let Ok(resource) = self.facts.resource.clone() {
+                    self.replay(&resource).await;
+                }
+            }
+            Scenario::ConcurrentReplay => self.concurrent_replay().await,
+            Scenario::Distinct => self.distinct().await,
+            Scenario::UnknownPlan => self.provision_unknown_plan().await,
+            Scenario::ProvisionAuth => self.provision_auth().await,
+            Scenario::SsoLogin => self.sso_login().await,
+            Scenario::SsoRefusals => self.sso_refusals().await,
+            Scenario::SsoTokenKinds => self.sso_token_kinds().await,
+            Scenario::PlanChange => self.plan_change().await,
+            Scenario::PlanChangeAuth => self.plan_change_auth().await,
+            Scenario::PlanChangeUnknownPlan => self.plan_change_unknown_plan().await,
+            Scenario::PlanChangeUnknownResource => self.plan_change_unknown_resource().await,
+            Scenario::DeprovisionAuth => self.deprovision_auth().await,
+            Scenario::Deprovision => self.deprovision_main().await,
+            Scenario::Model => self.lifecycle_model().await,
         }
-        Resource {
+    }
+
+    /// Scenarios a resource given with `--resource` rules out (their checks are skipped with
+    /// that reason when it is adopted), or leaves alone unless asked for.
+    fn skipped_for_given(&mut self, scenario: Scenario) -> bool {
+        if self.given_resource.is_none() {
+            return false;
+        }
+        match scenario {
+            Scenario::Provision
+            | Scenario::GeneratedProvisions
+            | Scenario::Replay
+            | Scenario::ConcurrentReplay
+            | Scenario::Distinct
+            | Scenario::UnknownPlan
+            | Scenario::ProvisionAuth
+            | Scenario::Model => true,
+            Scenario::Deprovision if !self.book.selection().asks_for("deprovision.status") => {
+                for id in Scenario::Deprovision.checks() {
+                    self.book.skip(
+                        id,
+                        "not run against a resource given with --resource unless selected with --only",
+                    );
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn sso_configured(&self) -> bool {
+        let probe = self.made_up_resource_with("probe".into());
+        let login = crate::sso::login(&probe, &probe, 0, TokenMint::Valid, Vec::new());
+        self.dialect.sso(&self.ctx, &login).is_some()
+    }
+
+    /// Takes the resource named with `--resource` as the main one; what needs a provision of
+    /// the run's own is skipped.
+    fn adopt_given_resource(&mut self, id: String) {
+        const GIVEN: &str = "a resource was given with --resource; nothing was provisioned";
+        for scenario in [
+            Scenario::Provision,
+            Scenario::GeneratedProvisions,
+            Scenario::Replay,
+            Scenario::ConcurrentReplay,
+            Scenario::Distinct,
+            Scenario::UnknownPlan,
+            Scenario::ProvisionAuth,
+        ] {
+            for check in scenario.checks() {
+                if !check.starts_with("sso.") {
+                    self.book.skip(check, GIVEN);
+                }
+            }
+        }
+        self.book.skip(
+            LIFECYCLE_RUN,
+            "a resource was given with --resource; the run provisions none to follow through",
+        );
+        self.book.skip(
+            "lifecycle.model",
+            "a resource was given with --resource; generated sequences provision their own",
+        );
+        let input = self.inputs.provision(&self.plan);
+        self.facts.resource = Ok(Resource {
             id,
             plan: self.plan.clone(),
             input,
             config: BTreeMap::new(),
-        }
+        });
+        self.facts.config = Err(Unmet::new("no config", GIVEN));
+        self.facts.second = Err(Unmet::new("no second resource", GIVEN));
     }
 
     /// Provisions the main resource and checks everything about the answer.
-    async fn provision_one(&mut self, input: &ProvisionInput, main: bool) -> Option<Resource> {
-        let sent = self.send_provision(input).await;
-        let resource = self.read_provisioned(input, &sent, main).await;
-        self.ledger.settle(&input.uuid, sent.response.is_ok());
-        resource
+    async fn provision_main(&mut self) {
+        let input = self.inputs.provision(&self.plan);
+        let sent = self.send_provision(&input).await;
+        self.evidence(PROVISION_CHECKS, &sent);
+        self.book.evidence(LIFECYCLE_RUN, &sent.exchange);
+        if matches!(sent.response, Err(TransportError::Connect(_))) {
+            self.unreachable = true;
+            self.ledger.never_sent(&input.uuid);
+            return;
+        }
+        self.deadline("provision.deadline", &sent);
+        let read = self.read_provisioned(&input, &sent, true).await;
+        self.settle_provision(&input, &sent);
+        match read {
+            Ok((resource, config)) => {
+                self.facts.resource = Ok(resource);
+                self.facts.config = config;
+            }
+            Err(unmet) => {
+                let unread = format!("no answer to read: {}", unmet.because);
+                for id in PROVISION_CHECKS.iter().chain(&["provision.async"]) {
+                    self.book.skip(id, unread.clone());
+                }
+                self.book.fail(
+                    LIFECYCLE_RUN,
+                    format!("the resource's life could not start ({unmet})"),
+                );
+                self.facts.config = Err(Unmet::new("no config", unmet.because.clone()));
+                self.facts.resource = Err(unmet);
+            }
+        }
     }
 
+    /// Closes the ledger entry of a provision whose answer has been read: a refusal shows that
+    /// nothing exists, no answer for want of a connection that nothing was sent. Anything else
+    /// that named no resource stays pending, for the cleanup to replay.
+    fn settle_provision(&mut self, input: &ProvisionInput, sent: &Sent) {
+        match &sent.response {
+            Ok(response) if response.is_client_error() => self.ledger.refused(&input.uuid),
+            Err(TransportError::Connect(_) | TransportError::ForeignOrigin(_)) => {
+                self.ledger.never_sent(&input.uuid)
+            }
+            _ => {}
+        }
+    }
+
+    /// Reads a provision answer: `Ok` with the resource it names (tracked for cleanup) and
+    /// whether its config is known, or the unmet need with the check that showed it. A faulty
+    /// answer that still names a resource (another success status, a numeric id, no config) is
+    /// reported and used.
     async fn read_provisioned(
         &mut self,
         input: &ProvisionInput,
         sent: &Sent,
         main: bool,
-    ) -> Option<Resource> {
-        if main {
-            self.evidence(PROVISION_CHECKS, sent);
-            self.book.evidence(LIFECYCLE_RUN, &sent.exchange);
-            if matches!(sent.response, Err(TransportError::Connect(_))) {
-                self.unreachable = true;
-                return None;
-            }
-            self.deadline("provision.deadline", sent);
-        }
+    ) -> Result<(Resource, Result<(), Unmet>), Unmet> {
+        const NO_ID: &str = "no resource id";
         let ok = with_async(self.expectations().provision_ok, self.expectations());
-        let response = self
-            .expect_status("provision.status", sent, &ok, "provision")?
-            .clone();
+        let response = match self.expect_status("provision.status", sent, &ok, "provision") {
+            Some(response) => response.clone(),
+            // Another success status is a fault of its own; the answer may still name one.
+            None => match &sent.response {
+                Ok(response) if response.is_success() => response.clone(),
+                _ => {
+                    self.track_answered(input, sent);
+                    return Err(Unmet::failed(NO_ID, "provision.status"));
+                }
+            },
+        };
         if main && Some(response.status) == self.expectations().provision_async {
             if self
                 .callbacks
@@ -418,20 +719,30 @@ impl Suite<'_> {
             }
             Err(reason) => {
                 self.book.fail("provision.body", reason);
-                // A resource may exist even when its answer is unreadable; nothing names it.
-                return None;
+                if main {
+                    self.skip_config_checks(&Unmet::failed("no config", "provision.body"));
+                }
+                self.track_answered(input, sent);
+                return Err(Unmet::failed(NO_ID, "provision.body"));
             }
         };
-        let id = match reply.id {
+        if main {
+            self.config_checks(&reply);
+        }
+        let id = match &reply.id {
             None => {
                 self.book.fail("provision.id", "the answer has no `id`");
-                return None;
+                None
             }
             Some(Err(reason)) => {
-                self.book.fail("provision.id", reason);
-                return None;
+                self.book.fail("provision.id", reason.clone());
+                None
             }
-            Some(Ok(id)) => id,
+            Some(Ok(id)) => Some(id.clone()),
+        };
+        let Some(id) = id else {
+            self.track_answered(input, sent);
+            return Err(Unmet::failed(NO_ID, "provision.id"));
         };
         match self.expectations().id_max_len {
             Some(max) if id.chars().count() > max => self.book.fail(
@@ -443,104 +754,79 @@ impl Suite<'_> {
             ),
             _ => self.book.pass("provision.id"),
         }
+        if let Some(doubt) = &reply.id_doubt {
+            self.book.warn("provision.id", doubt.clone());
+        }
         let resource = Resource {
             id,
             input: input.clone(),
             plan: input.plan.clone(),
-            config: reply
-                .config
-                .iter()
-                .map(|(key, value)| {
-                    (
-                        key.clone(),
-                        value
-                            .as_str()
-                            .map_or_else(|| value.to_string(), str::to_string),
-                    )
-                })
-                .collect(),
+            config: config_strings(&reply.config),
         };
         if !self.track(resource.clone()) {
-            return None;
+            return Err(Unmet::failed(NO_ID, "provision.distinct"));
         }
-        if main {
-            let problems = config::config_problems(
-                &self.ctx.manifest,
-                self.ctx.environment,
-                &reply.config,
-                true,
-            );
-            for rule in ConfigRule::ALL {
-                let id = rule.provision_check();
-                let messages: Vec<&String> = problems
-                    .iter()
-                    .filter(|(r, _)| *r == rule)
-                    .map(|(_, m)| m)
-                    .collect();
-                if messages.is_empty() {
-                    self.book.pass(id);
-                } else {
-                    for message in messages {
-                        self.book.fail(id, message.clone());
-                    }
-                }
-            }
-            if self.ctx.manifest.log_drain {
-                let problem = config::log_drain_problem(
-                    reply.log_drain_url.as_ref(),
-                    self.expectations().log_drain_schemes,
-                );
-                self.book.verdict("provision.log-drain", problem);
-            } else {
-                self.book.skip(
-                    "provision.log-drain",
-                    "the manifest does not ask for a log drain",
-                );
-            }
-        }
-        Some(resource)
+        Ok((resource, Ok(())))
     }
 
-    /// Provisions the main resource and a second one, checking everything on the way.
-    async fn provision_scenarios(&mut self) -> Option<(Resource, Option<Resource>)> {
-        let mut main = None;
-        for case in 0..self.cases.max(1) {
-            let input = self.inputs.provision(&self.plan);
-            let resource = self.provision_one(&input, case == 0).await;
-            if self.unreachable {
-                return None;
-            }
-            let Some(resource) = resource else { continue };
-            if self.book.wants("provision.idempotent") {
-                self.replay(&resource).await;
-            }
-            if case == 0 {
-                main = Some(resource);
+    fn config_checks(&mut self, reply: &ProvisionReply) {
+        let problems = config::config_problems(
+            &self.ctx.manifest,
+            self.ctx.environment,
+            &reply.config,
+            true,
+        );
+        for rule in ConfigRule::ALL {
+            let id = rule.provision_check();
+            let messages: Vec<&String> = problems
+                .iter()
+                .filter(|(r, _)| *r == rule)
+                .map(|(_, m)| m)
+                .collect();
+            if messages.is_empty() {
+                self.book.pass(id);
             } else {
+                for message in messages {
+                    self.book.fail(id, message.clone());
+                }
+            }
+        }
+        if self.ctx.manifest.log_drain {
+            let problem = config::log_drain_problem(
+                reply.log_drain_url.as_ref(),
+                self.expectations().log_drain_schemes,
+            );
+            self.book.verdict("provision.log-drain", problem);
+        } else {
+            self.book.skip(
+                "provision.log-drain",
+                "the manifest does not ask for a log drain",
+            );
+        }
+    }
+
+    fn skip_config_checks(&mut self, unmet: &Unmet) {
+        for rule in ConfigRule::ALL {
+            self.book.skip(rule.provision_check(), unmet.to_string());
+        }
+        self.book.skip("provision.log-drain", unmet.to_string());
+    }
+
+    /// The provisions of generated inputs beyond the first (`--cases`), each replayed once.
+    async fn generated_provisions(&mut self) {
+        for _ in 1..self.cases.max(1) {
+            let input = self.inputs.provision(&self.plan);
+            let sent = self.send_provision(&input).await;
+            let read = self.read_provisioned(&input, &sent, false).await;
+            self.settle_provision(&input, &sent);
+            if let Ok((resource, _)) = read {
+                if self.book.wants("provision.idempotent") {
+                    self.replay(&resource).await;
+                }
                 self.deprovision_quietly(&resource).await;
             }
         }
-        let main = main?;
-        if self.book.wants("provision.idempotent.concurrent") {
-            self.concurrent_replay().await;
-        }
-        let other = if self
-            .book
-            .wants_any(&["provision.distinct", "sso.rejects-other-resource"])
-        {
-            self.distinct().await
-        } else {
-            None
-        };
-        if self.book.wants("provision.unknown-plan") {
-            self.provision_unknown_plan().await;
-        }
-        if self.book.wants("provision.auth") {
-            self.provision_auth().await;
-        }
-        Some((main, other))
     }
-
     async fn replay(&mut self, original: &Resource) {
         let request = self.dialect.provision(&self.ctx, &original.input);
         let sent = self.send(request).await;
@@ -570,16 +856,7 @@ impl Suite<'_> {
         };
         match reply.id {
             Some(Ok(id)) if id == original.id => {
-                let config: BTreeMap<String, String> = reply
-                    .config
-                    .iter()
-                    .map(|(k, v)| {
-                        (
-                            k.clone(),
-                            v.as_str().map_or_else(|| v.to_string(), str::to_string),
-                        )
-                    })
-                    .collect();
+                let config = config_strings(&reply.config);
                 if config != original.config {
                     let changed: Vec<&String> = original
                         .config
@@ -633,6 +910,7 @@ impl Suite<'_> {
         let mut ids = BTreeSet::new();
         let mut failures = Vec::new();
         let mut answered = false;
+        let mut refused_only = true;
         while let Some(joined) = tasks.join_next().await {
             let Ok((response, elapsed)) = joined else {
                 continue;
@@ -646,6 +924,7 @@ impl Suite<'_> {
             self.book
                 .evidence("provision.idempotent.concurrent", &exchange);
             answered |= response.is_ok();
+            refused_only &= response.as_ref().is_ok_and(HttpResponse::is_client_error);
             match response {
                 Ok(response) if response.is_success() => {
                     match self.track_created(&input, &response) {
@@ -680,7 +959,11 @@ impl Suite<'_> {
             self.book.fail("provision.idempotent.concurrent", failure);
         }
         self.book.pass("provision.idempotent.concurrent");
-        self.ledger.settle(&input.uuid, answered);
+        if refused_only {
+            self.ledger.refused(&input.uuid);
+        } else if !answered {
+            self.ledger.never_sent(&input.uuid);
+        }
         for id in ids {
             if let Some(resource) = self.ledger.find(&id) {
                 self.deprovision_quietly(&resource).await;
@@ -688,36 +971,43 @@ impl Suite<'_> {
         }
     }
 
-    /// Provisions a second resource; returns it, still live, when it is really another one.
-    async fn distinct(&mut self) -> Option<Resource> {
+    /// Provisions a second resource: when it is really another one, it stays live as the
+    /// second resource that crossed logins need (the final cleanup deletes it).
+    async fn distinct(&mut self) {
         let input = self.inputs.provision(&self.plan);
         let sent = self.send_provision(&input).await;
-        let other = self.read_distinct(&input, &sent);
-        self.ledger.settle(&input.uuid, sent.response.is_ok());
-        other
-    }
-
-    fn read_distinct(&mut self, input: &ProvisionInput, sent: &Sent) -> Option<Resource> {
-        self.evidence(&["provision.distinct"], sent);
+        self.evidence(&["provision.distinct"], &sent);
         let ok = with_async(self.expectations().provision_ok, self.expectations());
-        let response = self
-            .expect_status("provision.distinct", sent, &ok, "second provision")
-            .cloned()?;
-        match self.track_created(input, &response) {
-            Tracked::Own(id) => {
-                self.book.pass("provision.distinct");
-                self.ledger.find(&id)
+        let second = match self
+            .expect_status("provision.distinct", &sent, &ok, "second provision")
+            .cloned()
+        {
+            None => {
+                self.track_answered(&input, &sent);
+                Err(Unmet::failed("no second resource", "provision.distinct"))
             }
-            // `track` has recorded the failure.
-            Tracked::Collision => None,
-            Tracked::Unnamed => {
-                self.book.fail(
-                    "provision.distinct",
-                    "the second provision's answer names no resource",
-                );
-                None
-            }
-        }
+            Some(response) => match self.track_created(&input, &response) {
+                Tracked::Own(id) => {
+                    self.book.pass("provision.distinct");
+                    self.ledger
+                        .find(&id)
+                        .ok_or_else(|| Unmet::failed("no second resource", "provision.distinct"))
+                }
+                // `track` has recorded the failure.
+                Tracked::Collision => {
+                    Err(Unmet::failed("no second resource", "provision.distinct"))
+                }
+                Tracked::Unnamed => {
+                    self.book.fail(
+                        "provision.distinct",
+                        "the second provision's answer names no resource",
+                    );
+                    Err(Unmet::failed("no second resource", "provision.distinct"))
+                }
+            },
+        };
+        self.settle_provision(&input, &sent);
+        self.facts.second = second;
     }
 
     async fn provision_unknown_plan(&mut self) {
@@ -736,7 +1026,7 @@ impl Suite<'_> {
         {
             self.deprovision_quietly(&resource).await;
         }
-        self.ledger.settle(&input.uuid, sent.response.is_ok());
+        self.settle_provision(&input, &sent);
     }
 
     /// A refusal is a 4xx carrying a `message`.
@@ -798,14 +1088,18 @@ impl Suite<'_> {
         }
     }
 
-    async fn plan_change_scenarios(&mut self, resource: &Resource) {
+    /// The main resource, which scenarios needing [`Need::ResourceId`] are only run with.
+    pub(crate) fn main_resource(&self) -> Option<Resource> {
+        self.facts.resource.clone().ok()
+    }
+
+    async fn plan_change(&mut self) {
+        let Some(resource) = self.main_resource() else {
+            return;
+        };
+        let resource = &resource;
         let target = self.plan_change_to.clone();
-        if self.book.wants_any(&[
-            "plan-change.status",
-            "plan-change.deadline",
-            "plan-change.config",
-            LIFECYCLE_RUN,
-        ]) {
+        {
             let request = self.dialect.change_plan(&self.ctx, resource, &target);
             let sent = self.send(request).await;
             self.evidence(
@@ -855,7 +1149,17 @@ impl Suite<'_> {
                     .skip("plan-change.config", "the plan change did not succeed");
             }
         }
-        if self.book.wants("plan-change.auth") {
+    }
+
+    /// Wrong credentials on a plan change, for the provider's resource when there is one, else
+    /// for a made-up id.
+    async fn plan_change_auth(&mut self) {
+        let resource = match &self.facts.resource {
+            Ok(resource) => resource.clone(),
+            Err(_) => self.made_up_resource(),
+        };
+        let resource = &resource;
+        {
             let unauthorized = self.expectations().unauthorized;
             for forgery in self.ctx.credentials.forgeries() {
                 let mut request = self
@@ -883,7 +1187,14 @@ impl Suite<'_> {
                 }
             }
         }
-        if self.book.wants("plan-change.unknown-plan") {
+    }
+
+    async fn plan_change_unknown_plan(&mut self) {
+        let Some(resource) = self.main_resource() else {
+            return;
+        };
+        let resource = &resource;
+        {
             let plan = self.inputs.unknown_plan();
             let request = self.dialect.change_plan(&self.ctx, resource, &plan);
             let sent = self.send(request).await;
@@ -894,9 +1205,18 @@ impl Suite<'_> {
                 &format!("change to plan `{plan}`"),
             );
         }
-        if self.book.wants("plan-change.unknown-resource") {
-            let mut unknown = resource.clone();
-            unknown.id = self.inputs.unknown_id();
+    }
+
+    async fn plan_change_unknown_resource(&mut self) {
+        let target = self.plan_change_to.clone();
+        {
+            let unknown = match &self.facts.resource {
+                Ok(resource) => Resource {
+                    id: self.inputs.unknown_id(),
+                    ..resource.clone()
+                },
+                Err(_) => self.made_up_resource(),
+            };
             let request = self.dialect.change_plan(&self.ctx, &unknown, &target);
             let sent = self.send(request).await;
             self.evidence(&["plan-change.unknown-resource"], &sent);
@@ -923,13 +1243,20 @@ impl Suite<'_> {
         }
     }
 
-    async fn deprovision_scenarios(&mut self, resource: &Resource) {
-        if self.book.wants("deprovision.auth") {
+    /// Wrong credentials on a deprovision, for the live resource when there is one and for an
+    /// unknown id.
+    async fn deprovision_auth(&mut self) {
+        let live = self.facts.resource.clone().ok();
+        let unknown = self.made_up_resource();
+        {
             let unauthorized = self.expectations().unauthorized;
-            let mut unknown = resource.clone();
-            unknown.id = self.inputs.unknown_id();
+            let targets: Vec<(&Resource, &str)> = live
+                .iter()
+                .map(|resource| (resource, "live resource"))
+                .chain([(&unknown, "unknown id")])
+                .collect();
             for forgery in self.ctx.credentials.forgeries() {
-                for (target, what) in [(resource, "live resource"), (&unknown, "unknown id")] {
+                for &(target, what) in &targets {
                     let mut request = self.dialect.deprovision(&self.ctx, target);
                     request.credentials = forgery.credentials.clone();
                     let sent = self.send(request).await;
@@ -954,6 +1281,13 @@ impl Suite<'_> {
                 }
             }
         }
+    }
+
+    async fn deprovision_main(&mut self) {
+        let Some(resource) = self.main_resource() else {
+            return;
+        };
+        let resource = &resource;
         let request = self.dialect.deprovision(&self.ctx, resource);
         let sent = self.send(request).await;
         self.evidence(
@@ -962,18 +1296,39 @@ impl Suite<'_> {
         );
         self.deadline("deprovision.deadline", &sent);
         let ok = self.expectations().deprovision_ok;
-        let Some(response) = self
+        match self
             .expect_status("deprovision.status", &sent, ok, "deprovision")
             .cloned()
-        else {
-            self.book
-                .fail(LIFECYCLE_RUN, "the resource could not be deprovisioned");
+        {
+            Some(response) => {
+                self.untrack(&resource.id);
+                self.book.pass(LIFECYCLE_RUN);
+                self.deprovision_body(&response);
+            }
+            None => {
+                self.book
+                    .fail(LIFECYCLE_RUN, "the resource could not be deprovisioned");
+                if let Ok(response) = &sent.response
+                    && matches!(response.status, 404 | 410)
+                {
+                    // Already gone: nothing is left to clean up.
+                    self.untrack(&resource.id);
+                }
+            }
+        }
+        // A repeat and a plan change afterwards mean something whatever the deprovision
+        // answered, as long as it was answered.
+        if sent.response.is_err() {
+            let unmet = Unmet::failed("no answered deprovision", "deprovision.status");
             for id in ["deprovision.repeat", "deprovision.effective"] {
-                self.book.skip(id, "the deprovision did not succeed");
+                self.book.skip(id, unmet.to_string());
             }
             return;
-        };
-        self.untrack(&resource.id);
+        }
+        self.deprovision_after(resource).await;
+    }
+
+    fn deprovision_body(&mut self, response: &HttpResponse) {
         if self.expectations().deprovision_empty_body
             && !response.body.iter().all(u8::is_ascii_whitespace)
         {
@@ -981,10 +1336,13 @@ impl Suite<'_> {
                 "deprovision.status",
                 format!(
                     "the platform expects an empty body, got {}",
-                    describe_response(&response)
+                    describe_response(response)
                 ),
             );
         }
+    }
+
+    async fn deprovision_after(&mut self, resource: &Resource) {
         if self.book.wants("deprovision.repeat") {
             let request = self.dialect.deprovision(&self.ctx, resource);
             let sent = self.send(request).await;
@@ -1033,16 +1391,11 @@ pub async fn cleanup(
 ) -> Vec<Leftover> {
     for input in record.pending() {
         let request = dialect.provision(ctx, &input);
+        // No answer to the replay says nothing about the original: it stays pending.
         let Ok(response) = transport.send(&request).await else {
             continue;
         };
-        let id = response
-            .is_success()
-            .then(|| dialect.read_provision(&input, &response).ok())
-            .flatten()
-            .and_then(|reply| reply.id)
-            .and_then(Result::ok);
-        if let Some(id) = id {
+        if let Some(id) = crate::ops::answered_id(dialect, &input, &response) {
             record.record(Resource {
                 id,
                 plan: input.plan.clone(),

@@ -107,7 +107,7 @@ async fn provision_plan_change_and_deprovision_are_recorded() {
 }
 
 #[tokio::test]
-async fn a_refused_provision_is_recorded_as_failed_and_its_answer_redacted() {
+async fn a_failed_provision_stays_pending_until_a_replay_shows_nothing_exists() {
     let setup = setup(ReferenceAddon::new(Platform::Heroku).fault(Fault::ProvisionFails)).await;
     let operations = operations(&setup);
     let error = operations
@@ -121,12 +121,28 @@ async fn a_refused_provision_is_recorded_as_failed_and_its_answer_redacted() {
     let manifest: serde_json::Value = serde_json::from_str(&setup.addon.manifest_json()).unwrap();
     let password = manifest["api"]["password"].as_str().unwrap();
     assert!(!error.to_string().contains(password));
+    // A 500 may come after the resource was made: only the provider asked again can tell.
+    let entries = setup.ledger.entries().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].state, EntryState::Pending);
+    let heroku = |_| Some(Box::new(Heroku) as Box<dyn Dialect>);
+    let outcomes = cleanup_leftovers(&setup.ledger, &heroku, None)
+        .await
+        .unwrap();
+    assert!(
+        outcomes.iter().all(|(_, outcome)| outcome.is_ok()),
+        "{outcomes:?}"
+    );
     assert_eq!(setup.ledger.entries().unwrap(), Vec::new());
+    assert_eq!(
+        setup.ledger.entry(entries[0].id).unwrap().unwrap().state,
+        EntryState::Failed
+    );
     setup.addon.shutdown().await;
 }
 
 #[tokio::test]
-async fn an_unreachable_provider_leaves_the_provision_pending() {
+async fn a_provision_that_never_reached_the_provider_is_closed_as_unsent() {
     let setup = setup(ReferenceAddon::new(Platform::Heroku)).await;
     let manifest = manifest(&setup.manifest_path);
     setup.addon.shutdown().await;
@@ -142,9 +158,11 @@ async fn an_unreachable_provider_leaves_the_provision_pending() {
         .await
         .unwrap_err();
     assert!(error.is_unreachable(), "{error}");
-    let entries = setup.ledger.entries().unwrap();
-    assert_eq!(entries.len(), 1);
-    assert_eq!(entries[0].state, EntryState::Pending);
+    assert_eq!(
+        setup.ledger.entries().unwrap(),
+        Vec::new(),
+        "nothing outstanding"
+    );
 }
 
 #[tokio::test]

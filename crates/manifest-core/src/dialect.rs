@@ -56,6 +56,9 @@ pub struct ProvisionInput {
 pub struct ProvisionReply {
     /// The resource id the provider assigned, or why it is unusable.
     pub id: Option<Result<String, String>>,
+    /// Why a usable id is still doubtful (a number where the platform documents a string):
+    /// warned about, and the id used.
+    pub id_doubt: Option<String>,
     /// Config vars in the order the provider sent them; values as sent, so non-strings show.
     pub config: Vec<(String, serde_json::Value)>,
     pub message: Option<String>,
@@ -218,6 +221,17 @@ pub trait Dialect: Send + Sync + fmt::Debug {
             .and_then(|body| body.get("config").and_then(|c| c.as_object()).cloned())
             .map(|config| config.into_iter().collect())
             .unwrap_or_default()
+    }
+
+    /// The id of the resource an answer (of any status but a refusal) may have created, however
+    /// faulty the answer: what cleanup deprovisions. By default the id [`Dialect::read_provision`]
+    /// reads; a platform whose ids are the platform's own (an app slug) names it whatever the
+    /// answer.
+    fn answered_id(&self, input: &ProvisionInput, response: &HttpResponse) -> Option<String> {
+        self.read_provision(input, response)
+            .ok()
+            .and_then(|reply| reply.id)
+            .and_then(Result::ok)
     }
 
     fn deprovision(&self, ctx: &Ctx, resource: &Resource) -> HttpRequest;

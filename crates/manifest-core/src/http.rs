@@ -108,6 +108,11 @@ impl HttpResponse {
         (300..400).contains(&self.status)
     }
 
+    /// A 4xx: the request was refused as it stood.
+    pub fn is_client_error(&self) -> bool {
+        (400..500).contains(&self.status)
+    }
+
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }

@@ -25,6 +25,9 @@ pub fn read_json_reply(response: &HttpResponse) -> Result<ProvisionReply, String
     };
     // Length is the engine's business (`Expectations::id_max_len`); here only what makes an id
     // unusable in a URL at all.
+    let id_doubt = fields.get("id").filter(|id| id.is_number()).map(|id| {
+        format!("`id` is the number {id}; the platform documents string ids (older documents show numbers, so it is used as the string `{id}`)")
+    });
     let id = fields.get("id").map(|id| match id {
         Value::String(id) if id.trim().is_empty() => Err("`id` is blank".to_owned()),
         // A URL cannot carry `.` or `..` as a path segment: `base_url/..` is another resource.
@@ -32,10 +35,12 @@ pub fn read_json_reply(response: &HttpResponse) -> Result<ProvisionReply, String
             "`id` is `{id}`, which cannot be used in a URL path"
         )),
         Value::String(id) => Ok(id.clone()),
+        Value::Number(number) => Ok(number.to_string()),
         other => Err(format!("`id` is {}, not a string", describe(other))),
     });
+    // A null config is no config: the config checks say what is missing.
     let config = match fields.get("config") {
-        None => Vec::new(),
+        None | Some(Value::Null) => Vec::new(),
         Some(Value::Object(config)) => config_in_order(&response.body).unwrap_or_else(|| {
             config
                 .iter()
@@ -46,6 +51,7 @@ pub fn read_json_reply(response: &HttpResponse) -> Result<ProvisionReply, String
     };
     Ok(ProvisionReply {
         id,
+        id_doubt,
         config,
         message: fields
             .get("message")
@@ -153,7 +159,6 @@ mod tests {
         for (body, reason) in [
             (r#"{"id": ""}"#, "`id` is blank"),
             (r#"{"id": " "}"#, "`id` is blank"),
-            (r#"{"id": 42}"#, "`id` is a number, not a string"),
             (r#"{"id": null}"#, "`id` is null, not a string"),
             (
                 r#"{"id": "."}"#,
@@ -183,6 +188,20 @@ mod tests {
             assert_eq!(read_json_reply(&response(body)), Err(reason.to_owned()));
         }
         assert!(read_json_reply(&response("<html>")).is_err());
+    }
+
+    #[test]
+    fn a_numeric_id_is_used_with_a_doubt_and_a_null_config_is_no_config() {
+        let reply = read_json_reply(&response(r#"{"id": 42, "config": null}"#)).unwrap();
+        assert_eq!(reply.id, Some(Ok("42".to_owned())));
+        assert!(
+            reply
+                .id_doubt
+                .is_some_and(|doubt| doubt.contains("number 42"))
+        );
+        assert!(reply.config.is_empty());
+        let string = read_json_reply(&response(r#"{"id": "42"}"#)).unwrap();
+        assert_eq!(string.id_doubt, None);
     }
 
     #[test]

@@ -14,10 +14,9 @@ impl Fault {
                 &["deprovision.status", "lifecycle.run"]
             }
             // An answer that names no usable resource leaves nothing to follow through.
-            Fault::ProvisionHtmlBody
-            | Fault::ProvisionNumericId
-            | Fault::ProvisionWithoutId
-            | Fault::EmptyId => &["lifecycle.run"],
+            Fault::ProvisionHtmlBody | Fault::ProvisionWithoutId | Fault::EmptyId => {
+                &["lifecycle.run"]
+            }
             // The deprovision answer itself is wrong, so the life does not end cleanly.
             Fault::DeprovisionBody => &["lifecycle.run"],
             // Every plan change fails, the ones that should be refused included.
@@ -37,10 +36,6 @@ impl Fault {
                 "lifecycle.run",
             ],
             Fault::DeprovisionSlow => &["deprovision.status", "lifecycle.run"],
-            // A provider that opens no dashboard honours no token kind either.
-            Fault::SsoRefusesValidLogins
-            | Fault::SsoNeedsProvisioningCredentials
-            | Fault::LoginNeedsAuthToken => &["sso.token-kinds"],
             // The badly named var is declared but, being invalid, never returned.
             Fault::ManifestBadConfigVar => &["provision.config.complete"],
             // A prefix-less var is also undeclared: the manifest declares prefixed names.

@@ -96,7 +96,7 @@ faults! {
     ProvisionNumericId = "provision-numeric-id",
         on [Heroku, Scalingo],
         proves ["provision.id"],
-        "the provision answer gives the id as a JSON number (nothing is kept, since the platform could never address it)";
+        "every resource is numbered and the provision answer gives its id as a JSON number; the platform addresses it as that number's string, which older Heroku documents show and Heroku's own tester accepts, so provision.id only warns and everything else works";
     EmptyId = "empty-id",
         on [Scalingo],
         proves ["provision.id"],

@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use crate::fault::Fault;
-use crate::random::{random_hex, random_u32};
+use crate::random::random_hex;
 use crate::reply::{
     Answer, Refusal, already_deprovisioned, internal, never_provisioned, refusal, unauthorized,
 };
@@ -133,20 +133,21 @@ pub(crate) async fn provision(
     plan: &str,
 ) -> Answer {
     admit_provision(state, offering, plan, StatusCode::OK).await?;
-    if [
-        Fault::ProvisionWithoutId,
-        Fault::ProvisionNumericId,
-        Fault::EmptyId,
-    ]
-    .into_iter()
-    .any(|fault| state.has(fault))
+    if [Fault::ProvisionWithoutId, Fault::EmptyId]
+        .into_iter()
+        .any(|fault| state.has(fault))
     {
         return Ok(unaddressable_provision(state, offering, plan).map_err(internal)?);
     }
 
     let Provisioned { resource, created } = state.provision(key, plan).await.map_err(internal)?;
     let mut answer = Map::new();
-    answer.insert("id".into(), resource.id.clone().into());
+    match resource.id.parse::<u32>() {
+        Ok(number) if state.has(Fault::ProvisionNumericId) => {
+            answer.insert("id".into(), number.into())
+        }
+        _ => answer.insert("id".into(), resource.id.clone().into()),
+    };
     answer.insert("config".into(), provision_config(state, &resource).into());
     answer.insert(
         "message".into(),
@@ -180,9 +181,7 @@ fn unaddressable_provision(
         token: random_hex(16)?,
     };
     let mut answer = Map::new();
-    if state.has(Fault::ProvisionNumericId) {
-        answer.insert("id".into(), random_u32()?.into());
-    } else if state.has(Fault::EmptyId) {
+    if state.has(Fault::EmptyId) {
         answer.insert("id".into(), "".into());
     }
     answer.insert("config".into(), provision_config(state, &resource).into());

@@ -159,6 +159,8 @@ impl AddonState {
         }
         let id = if self.has(Fault::LongId) {
             store.fresh_id_of(LONG_ID_BYTES)?
+        } else if self.has(Fault::ProvisionNumericId) {
+            store.fresh_numeric_id()?
         } else {
             store.fresh_id()?
         };

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io;
 
-use crate::random::random_hex;
+use crate::random::{random_hex, random_u32};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Resource {
@@ -53,6 +53,17 @@ impl Store {
     pub fn fresh_id_of(&self, bytes: usize) -> io::Result<String> {
         loop {
             let id = random_hex(bytes)?;
+            if !self.issued.contains(&id) {
+                return Ok(id);
+            }
+        }
+    }
+
+    /// An id never issued before, of decimal digits only (what a provider numbering its
+    /// resources hands out).
+    pub fn fresh_numeric_id(&self) -> io::Result<String> {
+        loop {
+            let id = random_u32()?.to_string();
             if !self.issued.contains(&id) {
                 return Ok(id);
             }

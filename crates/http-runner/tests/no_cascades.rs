@@ -1,0 +1,187 @@
+//! Every problem in one run: a provider broken in several ways at once has each fault reported,
+//! no check is skipped because another one failed unless it really needs what failed, and
+//! nothing the run created stays on the provider or outstanding in the ledger.
+
+use heroku_adapter::Heroku;
+use http_runner::{Ledger, RunOptions, run_suite};
+use manifest_core::report::{CheckResult, Status};
+use manifest_core::{Dialect, Platform, Report, Source};
+use reference_addon::{Fault, ReferenceAddon};
+
+struct Outcome {
+    report: Report,
+    /// What the reference add-on itself still holds after the run.
+    live: Vec<String>,
+    /// What the run's ledger still holds as outstanding.
+    outstanding: usize,
+}
+
+async fn run(dialect: &dyn Dialect, addon: ReferenceAddon, mut options: RunOptions) -> Outcome {
+    let running = addon.start().await.expect("reference add-on starts");
+    let manifest = dialect
+        .load_manifest(Source::new("reference.json", running.manifest_json()))
+        .expect("the reference manifest loads");
+    let ledger = Ledger::in_memory().expect("ledger");
+    options.ledger = Some(ledger.clone());
+    let report = run_suite(dialect, manifest, options, std::future::pending())
+        .await
+        .expect("the run starts");
+    let live = running.live_resources();
+    running.shutdown().await;
+    Outcome {
+        report,
+        live,
+        outstanding: ledger.entries().expect("ledger entries").len(),
+    }
+}
+
+fn options() -> RunOptions {
+    RunOptions {
+        seed: 11,
+        cases: 1,
+        legacy_sso: true,
+        skip: vec!["lifecycle.model".into()],
+        ..RunOptions::default()
+    }
+}
+
+fn check<'r>(report: &'r Report, id: &str) -> &'r CheckResult {
+    report
+        .checks
+        .iter()
+        .find(|check| check.id == id)
+        .unwrap_or_else(|| panic!("{id} is in the report"))
+}
+
+/// Skips that blame another check ("no resource id: provision.id failed"), or no reason.
+fn cascaded_skips(report: &Report) -> Vec<String> {
+    report
+        .checks
+        .iter()
+        .filter(|check| check.status == Status::Skip)
+        .filter(|check| check.message.contains("failed") || check.message.starts_with("not run"))
+        .map(|check| format!("{}: {}", check.id, check.message))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_numeric_id_and_endpoints_that_ignore_credentials_are_each_reported() {
+    let addon = ReferenceAddon::new(Platform::Heroku).faults([
+        Fault::ProvisionNumericId,
+        Fault::AcceptsWrongPassword,
+        Fault::PlanChangeSkipsAuth,
+        Fault::DeprovisionSkipsAuth,
+    ]);
+    let outcome = run(&Heroku, addon, options()).await;
+    let report = &outcome.report;
+    for id in ["provision.auth", "plan-change.auth", "deprovision.auth"] {
+        assert_eq!(check(report, id).status, Status::Fail, "{id}");
+    }
+    let id = check(report, "provision.id");
+    assert_eq!(id.status, Status::Warn, "{}", id.message);
+    assert!(id.message.contains("number"), "{}", id.message);
+    // The numeric id was used: every check that needs the resource ran.
+    for ran in [
+        "provision.idempotent",
+        "provision.distinct",
+        "sso.login",
+        "sso.rejects-bad-token",
+        "sso.rejects-other-resource",
+        "plan-change.status",
+        "plan-change.unknown-plan",
+        "deprovision.repeat",
+        "deprovision.effective",
+    ] {
+        assert_eq!(
+            check(report, ran).status,
+            Status::Pass,
+            "{ran}: {}",
+            check(report, ran).message
+        );
+    }
+    assert_eq!(cascaded_skips(report), Vec::<String>::new());
+    assert_eq!(
+        outcome.live,
+        Vec::<String>::new(),
+        "the provider still holds them"
+    );
+    assert!(report.leftovers.is_empty(), "{:?}", report.leftovers);
+    assert_eq!(outcome.outstanding, 0, "the ledger still lists them");
+}
+
+#[tokio::test]
+async fn a_provision_that_fails_still_leaves_credential_probes_to_run() {
+    let addon = ReferenceAddon::new(Platform::Heroku)
+        .faults([Fault::ProvisionFails, Fault::PlanChangeSkipsAuth]);
+    let outcome = run(&Heroku, addon, options()).await;
+    let report = &outcome.report;
+    assert_eq!(check(report, "provision.status").status, Status::Fail);
+    assert_eq!(check(report, "provision.auth").status, Status::Pass);
+    assert_eq!(check(report, "deprovision.auth").status, Status::Pass);
+    // Wrong credentials on a made-up id must be refused before any lookup.
+    let plan_change_auth = check(report, "plan-change.auth");
+    assert_eq!(
+        plan_change_auth.status,
+        Status::Fail,
+        "{}",
+        plan_change_auth.message
+    );
+    assert_eq!(
+        check(report, "plan-change.unknown-resource").status,
+        Status::Pass
+    );
+    let sso = check(report, "sso.login");
+    assert_eq!(sso.status, Status::Skip);
+    assert_eq!(sso.message, "no resource id: provision.status failed");
+    assert_eq!(outcome.live, Vec::<String>::new());
+    assert_eq!(outcome.outstanding, 0, "the ledger still lists them");
+}
+
+#[tokio::test]
+async fn refusal_checks_are_skipped_when_no_valid_login_works() {
+    let addon = ReferenceAddon::new(Platform::Heroku).fault(Fault::SsoRefusesValidLogins);
+    let outcome = run(&Heroku, addon, options()).await;
+    let report = &outcome.report;
+    assert_eq!(check(report, "sso.login").status, Status::Fail);
+    for id in [
+        "sso.rejects-bad-token",
+        "sso.rejects-stale-timestamp",
+        "sso.rejects-future-timestamp",
+        "sso.rejects-other-resource",
+    ] {
+        let refusal = check(report, id);
+        assert_eq!(refusal.status, Status::Skip, "{id}");
+        assert_eq!(
+            refusal.message, "no working login: sso.login failed",
+            "{id}"
+        );
+    }
+    assert_eq!(outcome.live, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn only_manifest_checks_send_nothing() {
+    let running = ReferenceAddon::new(Platform::Heroku)
+        .start()
+        .await
+        .expect("reference add-on starts");
+    let manifest = Heroku
+        .load_manifest(Source::new("reference.json", running.manifest_json()))
+        .expect("the reference manifest loads");
+    let options = RunOptions {
+        only: vec!["manifest.*".into()],
+        ..options()
+    };
+    let report = run_suite(&Heroku, manifest, options, std::future::pending())
+        .await
+        .expect("the run starts");
+    assert_eq!(running.requests_seen(), 0);
+    assert!(
+        report
+            .checks
+            .iter()
+            .filter(|check| check.id.starts_with("manifest."))
+            .all(|check| check.status == Status::Pass)
+    );
+    running.shutdown().await;
+}
