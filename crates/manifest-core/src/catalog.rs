@@ -119,7 +119,7 @@ pub static CATALOG: &[CheckDef] = &[
         HEROKU_SCALINGO,
         OfficialTester("kensa"),
         "the add-on has a non-blank string id (Heroku `id`, Scalingo `name`)",
-        "The add-on's slug names it on the platform and is the default config var prefix on Heroku. It must be a string, not blank, and made of lowercase letters, digits and dashes. The whole string is matched, so a trailing newline cannot slip through as kensa's line-anchored pattern allowed."
+        "Heroku's `id` is the add-on's slug: it names it on the platform and is the default config var prefix, so it must be a string, not blank, and made of lowercase letters, digits and dashes (the whole string is matched, so a trailing newline cannot slip through as kensa's line-anchored pattern allowed). Scalingo's `name` is the add-on's display name (its own example manifest says \"Example Addon\"): it must be a non-blank string, nothing more."
     ),
     check!(
         "manifest.credentials",

@@ -265,10 +265,10 @@ faults! {
         on [Heroku, Scalingo],
         proves ["manifest.parse"],
         "the manifest has a trailing comma, so it is not JSON; nothing else can run";
-    ManifestNotSlug = "manifest-not-slug",
+    ManifestBlankName = "manifest-blank-name",
         on [Scalingo],
         proves ["manifest.id"],
-        "the manifest's `name` is a display name (`Reference DB`), not a slug";
+        "the manifest's `name` is blank";
     ManifestDeprecatedUsername = "manifest-deprecated-username",
         on [Heroku],
         proves ["manifest.credentials"],

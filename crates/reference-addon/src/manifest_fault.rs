@@ -53,7 +53,7 @@ fn settings(platform: Platform, document: &mut Value) -> &mut Value {
 
 fn edit(platform: Platform, fault: Fault, document: &mut Value) {
     match fault {
-        Fault::ManifestNotSlug => document["name"] = json!("Reference DB"),
+        Fault::ManifestBlankName => document["name"] = json!(" "),
         Fault::ManifestDeprecatedUsername => document["api"]["username"] = json!("reference-db"),
         Fault::ManifestBlankSsoSalt => settings(platform, document)["sso_salt"] = json!(""),
         Fault::ManifestRelativeUrl => {

@@ -284,3 +284,34 @@ fn a_missing_or_unrecognisable_manifest_is_a_usage_error() {
         run.stderr
     );
 }
+
+/// The platforms' own example manifests (copied under `fixtures/<platform>/platform-examples/`,
+/// sources in `fixtures/PLATFORM-EXAMPLES.md`) are correct by definition.
+#[test]
+fn every_platform_example_manifest_passes_its_platform_check() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    let mut checked = 0;
+    for platform in ["heroku", "scalingo", "bitrise"] {
+        let Ok(examples) = fs::read_dir(fixtures.join(platform).join("platform-examples")) else {
+            continue;
+        };
+        for example in examples {
+            let path = example.unwrap().path();
+            let dir = tempfile::tempdir().unwrap();
+            addon_conform(
+                dir.path(),
+                &[
+                    "manifest",
+                    "check",
+                    "--platform",
+                    platform,
+                    "--manifest",
+                    path.to_str().unwrap(),
+                ],
+            )
+            .expect_code(0);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 2, "the Heroku and the Scalingo example");
+}

@@ -192,8 +192,14 @@ async fn provision_without_id() {
 
 #[tokio::test]
 async fn provision_numeric_id() {
-    let answer = unaddressable(Fault::ProvisionNumericId).await;
-    assert!(answer["id"].is_u64());
+    let scalingo = Scalingo::with(Fault::ProvisionNumericId).await;
+    let response = scalingo
+        .provision_as(scalingo.auth(), &uuid(), "free")
+        .await;
+    assert_status(&response, StatusCode::CREATED);
+    let answer: Value = response.json().await.unwrap();
+    let id = answer["id"].as_u64().expect("a numeric id");
+    assert_eq!(scalingo.addon.live_resources(), [id.to_string()]);
 }
 
 #[tokio::test]
@@ -571,7 +577,7 @@ async fn sso_needs_provisioning_credentials() {
 async fn scalingo_manifest_faults() {
     use Platform::Scalingo as S;
     assert_manifest_breaks(S, Fault::ManifestSyntaxError).await;
-    assert_manifest_breaks(S, Fault::ManifestNotSlug).await;
+    assert_manifest_breaks(S, Fault::ManifestBlankName).await;
     assert_manifest_breaks(S, Fault::ManifestBlankSsoSalt).await;
     assert_manifest_breaks(S, Fault::ManifestRelativeUrl).await;
     assert_manifest_breaks(S, Fault::ManifestHttpProduction).await;
