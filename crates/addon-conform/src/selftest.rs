@@ -64,6 +64,12 @@ pub struct Row {
     /// `None` for the correct add-on.
     #[serde(serialize_with = "fault_name")]
     pub fault: Option<Fault>,
+    /// Faults switched on together with `fault`: an early one and an independent later one,
+    /// each of which must be caught.
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "fault_names")]
+    pub also: Vec<Fault>,
+    /// How many resources the reference add-on still held when the run was over.
+    pub leftover_count: usize,
     /// The checks the fault is meant to break.
     pub expected: Vec<&'static str>,
     /// The checks that failed or warned.
@@ -77,6 +83,10 @@ pub struct Row {
     /// Why the run could not happen at all.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+fn fault_names<S: serde::Serializer>(faults: &[Fault], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(faults.iter().map(Fault::name))
 }
 
 fn fault_name<S: serde::Serializer>(
@@ -117,7 +127,15 @@ impl Matrix {
     pub fn render(&self) -> String {
         let mut out = String::new();
         for row in &self.rows {
-            let fault = row.fault.map_or("(correct)", |fault| fault.name());
+            let fault = match (row.fault, row.also.as_slice()) {
+                (None, _) => "(correct)".to_string(),
+                (Some(fault), []) => fault.name().to_string(),
+                (Some(fault), also) => std::iter::once(fault)
+                    .chain(also.iter().copied())
+                    .map(|fault| fault.name())
+                    .collect::<Vec<_>>()
+                    .join(" + "),
+            };
             let target = format!("{} {:?}", row.platform, row.sso).to_ascii_lowercase();
             let verdict = if row.passed() { "ok  " } else { "FAIL" };
             let caught = if row.fault.is_none() {
@@ -125,7 +143,10 @@ impl Matrix {
             } else {
                 format!("caught by {}", row.expected.join(", "))
             };
-            out.push_str(&format!("{verdict} {target:<14} {fault:<36} {caught}\n"));
+            let left = row.leftover_count;
+            out.push_str(&format!(
+                "{verdict} {target:<14} {fault:<36} {caught}; {left} left provisioned\n"
+            ));
             if let Some(error) = &row.error {
                 out.push_str(&format!("       could not run: {error}\n"));
             }
@@ -159,6 +180,20 @@ impl Matrix {
     }
 }
 
+/// Faults switched on together: an early fault (a faulty provision answer, or none at all)
+/// with an independent later one. Each must be caught: the early one must not hide the later.
+const COMBINED: &[&[Fault]] = &[
+    &[Fault::ProvisionNumericId, Fault::SsoAcceptsAnyToken],
+    &[Fault::NullConfig, Fault::DeprovisionLooksUpBeforeAuth],
+    &[Fault::ProvisionFails, Fault::PlanChangeSkipsAuth],
+    &[Fault::ProvisionWithoutId, Fault::AcceptsWrongPassword],
+    &[Fault::NewAppAnswered200, Fault::SsoIgnoresTimestamp],
+    &[
+        Fault::ProvisionHtmlBody,
+        Fault::DeprovisionLooksUpBeforeAuth,
+    ],
+];
+
 /// The faults a target runs with: every fault of its platform, or only the single sign-on ones
 /// on a secondary SSO transport.
 fn faults_for(target: Target, primary: bool) -> Vec<Fault> {
@@ -189,11 +224,27 @@ pub async fn run_matrix(platforms: &[Platform], seed: u64) -> Matrix {
         faults.extend(faults_for(target, primary).into_iter().map(Some));
         // Slow faults mostly wait: start them first so they overlap the rest.
         faults.sort_by_key(|fault| !fault.is_some_and(|f| f.is_slow()));
-        for fault in faults {
+        let mut rows: Vec<Vec<Fault>> = faults
+            .into_iter()
+            .map(|f| f.into_iter().collect())
+            .collect();
+        if primary {
+            rows.extend(
+                COMBINED
+                    .iter()
+                    .filter(|faults| {
+                        faults
+                            .iter()
+                            .all(|f| f.platforms().contains(&target.platform))
+                    })
+                    .map(|faults| faults.to_vec()),
+            );
+        }
+        for faults in rows {
             let permits = permits.clone();
             jobs.push(tokio::spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                run_row(target, fault, seed).await
+                run_row(target, &faults, seed).await
             }));
         }
     }
@@ -205,6 +256,8 @@ pub async fn run_matrix(platforms: &[Platform], seed: u64) -> Matrix {
                 platform: Platform::Heroku,
                 sso: SsoTransport::Post,
                 fault: None,
+                also: Vec::new(),
+                leftover_count: 0,
                 expected: Vec::new(),
                 failed: BTreeSet::new(),
                 missed: Vec::new(),
@@ -215,10 +268,11 @@ pub async fn run_matrix(platforms: &[Platform], seed: u64) -> Matrix {
         }
     }
     rows.sort_by(|a, b| {
-        (a.platform, a.sso, a.fault.map(|f| f.name())).cmp(&(
+        (a.platform, a.sso, a.fault.map(|f| f.name()), &a.also).cmp(&(
             b.platform,
             b.sso,
             b.fault.map(|f| f.name()),
+            &b.also,
         ))
     });
     Matrix {
@@ -229,13 +283,20 @@ pub async fn run_matrix(platforms: &[Platform], seed: u64) -> Matrix {
     }
 }
 
-async fn run_row(target: Target, fault: Option<Fault>, seed: u64) -> Row {
-    let expected: Vec<&'static str> = fault.map_or_else(Vec::new, |fault| fault.proves().to_vec());
-    let collateral: &[&str] = fault.map_or(&[], |fault| fault.collateral());
+async fn run_row(target: Target, faults: &[Fault], seed: u64) -> Row {
+    let mut expected: Vec<&'static str> = Vec::new();
+    for id in faults.iter().flat_map(Fault::proves) {
+        if !expected.contains(id) {
+            expected.push(id);
+        }
+    }
+    let collateral: Vec<&str> = faults.iter().flat_map(Fault::collateral).copied().collect();
     let mut row = Row {
         platform: target.platform,
         sso: target.sso,
-        fault,
+        fault: faults.first().copied(),
+        also: faults.iter().skip(1).copied().collect(),
+        leftover_count: 0,
         expected: expected.clone(),
         failed: BTreeSet::new(),
         missed: Vec::new(),
@@ -251,18 +312,18 @@ async fn run_row(target: Target, fault: Option<Fault>, seed: u64) -> Row {
         legacy_sso: target.platform == Platform::Heroku,
         ..RunOptions::default()
     };
-    if let Some(fault) = fault {
-        addon = addon.fault(fault);
-        if fault.proves().contains(&MODEL_CHECK) {
+    if !faults.is_empty() {
+        addon = addon.faults(faults.iter().copied());
+        if expected.contains(&MODEL_CHECK) {
             options.cases = MODEL_CASES;
         } else {
             options.skip.push(MODEL_CHECK.to_string());
         }
-        if fault.proves().contains(&"provision.async") {
+        if expected.contains(&"provision.async") {
             // The callback never comes: bound the wait for it.
             options.timeout = Some(Duration::from_secs(3));
         }
-        if fault.is_slow() {
+        if faults.iter().any(Fault::is_slow) {
             // The delay overshoots the platform's own expectation when it has a soft one (the
             // check warns whatever the machine's load), else a deadline the run sets.
             match dialect.expectations().deadline_should {
@@ -307,8 +368,10 @@ async fn run_row(target: Target, fault: Option<Fault>, seed: u64) -> Row {
             }
         }
     }
-    if !fault.is_some_and(|fault| fault.leaves_resources()) {
-        row.leftovers = running.live_resources();
+    let live = running.live_resources();
+    row.leftover_count = live.len();
+    if !faults.iter().any(Fault::leaves_resources) {
+        row.leftovers = live;
     }
     running.shutdown().await;
     row.missed = expected

@@ -117,7 +117,8 @@ async fn provision(
         .provision(&request.app_slug, &request.plan)
         .await
         .map_err(internal)?;
-    let status = if created || state.has(Fault::CreatedOnEveryRepeat) {
+    let new_app_status = created && !state.has(Fault::NewAppAnswered200);
+    let status = if new_app_status || state.has(Fault::CreatedOnEveryRepeat) {
         StatusCode::CREATED
     } else {
         StatusCode::OK

@@ -105,6 +105,10 @@ faults! {
         on [Scalingo],
         proves ["provision.id"],
         "every resource gets an id of 300 characters, more than the 255 Scalingo stores; the add-on itself works with it";
+    NullConfig = "null-config",
+        on [Heroku, Scalingo],
+        proves ["provision.config.complete"],
+        "the provision answer says `\"config\": null`, so the declared config vars are missing; the resource itself is kept and works";
     UndeclaredConfigVar = "undeclared-config-var",
         on [Heroku, Scalingo],
         proves ["provision.config.declared"],
@@ -137,6 +141,10 @@ faults! {
         on [Heroku, Scalingo],
         proves ["provision.idempotent"],
         "every provision creates a new resource, even a replay of a uuid already provisioned; concurrent replays split too (provision.idempotent.concurrent fails as well)";
+    NewAppAnswered200 = "new-app-answered-200",
+        on [Bitrise],
+        proves ["provision.status"],
+        "a provision of a new app answers 200 instead of 201; the app and its env vars are provisioned as they should be";
     CreatedOnEveryRepeat = "created-on-every-repeat",
         on [Bitrise],
         proves ["provision.idempotent"],

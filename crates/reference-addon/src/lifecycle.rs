@@ -148,7 +148,12 @@ pub(crate) async fn provision(
         }
         _ => answer.insert("id".into(), resource.id.clone().into()),
     };
-    answer.insert("config".into(), provision_config(state, &resource).into());
+    let config = if state.has(Fault::NullConfig) {
+        Value::Null
+    } else {
+        provision_config(state, &resource).into()
+    };
+    answer.insert("config".into(), config);
     answer.insert(
         "message".into(),
         format!("Reference DB {} is ready", resource.id).into(),

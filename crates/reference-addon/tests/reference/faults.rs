@@ -250,6 +250,14 @@ async fn missing_config_var() {
 }
 
 #[tokio::test]
+async fn null_config() {
+    let heroku = Heroku::with(Fault::NullConfig).await;
+    let resource = heroku.provision().await;
+    assert!(resource.answer["config"].is_null());
+    assert_eq!(heroku.addon.live_resources().len(), 1);
+}
+
+#[tokio::test]
 async fn non_string_config_value() {
     let heroku = Heroku::with(Fault::NonStringConfigValue).await;
     let resource = heroku.provision().await;

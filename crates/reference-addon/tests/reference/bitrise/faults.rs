@@ -160,6 +160,16 @@ async fn created_on_every_repeat() {
 }
 
 #[tokio::test]
+async fn new_app_answered_200() {
+    let bitrise = Bitrise::with(Fault::NewAppAnswered200).await;
+    let slug = app_slug();
+    let first = bitrise.provision_expecting(&slug, StatusCode::OK).await;
+    let again = bitrise.provision_expecting(&slug, StatusCode::OK).await;
+    assert_eq!(first, again);
+    assert_eq!(bitrise.addon.live_resources().len(), 1);
+}
+
+#[tokio::test]
 async fn rotating_envs() {
     let bitrise = Bitrise::with(Fault::RotatingEnvs).await;
     let slug = app_slug();

@@ -251,6 +251,14 @@ async fn missing_config_var() {
 }
 
 #[tokio::test]
+async fn null_config() {
+    let scalingo = Scalingo::with(Fault::NullConfig).await;
+    let resource = scalingo.provision().await;
+    assert!(resource.answer["config"].is_null());
+    assert_eq!(scalingo.addon.live_resources().len(), 1);
+}
+
+#[tokio::test]
 async fn non_string_config_value() {
     let scalingo = Scalingo::with(Fault::NonStringConfigValue).await;
     let resource = scalingo.provision().await;
