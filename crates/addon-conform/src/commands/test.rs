@@ -2,8 +2,10 @@
 
 use std::io;
 
-use http_runner::{RunOptions, run_suite};
-use manifest_core::Report;
+use http_runner::{RunOptions, glob_matches, run_suite};
+use manifest_core::catalog;
+use manifest_core::names::closest;
+use manifest_core::{Platform, Report};
 
 use crate::args::{ColorChoice, ReportFormat, TestArgs};
 use crate::commands::ledger::open_run_ledger;
@@ -66,9 +68,32 @@ pub fn render_report(
     }
 }
 
+/// Refuses `--only` and `--skip` globs that match no check of `platform`: a misspelt selection
+/// would otherwise pass by running nothing.
+pub fn check_selection(platform: Platform, args: &TestArgs) -> Result<(), CliError> {
+    let ids: Vec<&str> = catalog::for_platform(platform)
+        .map(|check| check.id)
+        .collect();
+    for (flag, globs) in [("--only", &args.only), ("--skip", &args.skip)] {
+        for glob in globs {
+            if ids.iter().any(|id| glob_matches(glob, id)) {
+                continue;
+            }
+            let hint = closest(glob, &ids)
+                .map(|id| format!("; did you mean `{id}`?"))
+                .unwrap_or_else(|| "; `addon-conform checks` lists them".to_string());
+            return Err(CliError::usage(format!(
+                "{flag} `{glob}` matches no check of {platform}{hint}"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Runs the suite; the exit code is the report's (0 passed, 1 failed, 3 unreachable).
 pub async fn test(args: &TestArgs, color: ColorChoice) -> Result<i32, CliError> {
     let file = ManifestFile::open(&args.manifest)?;
+    check_selection(file.dialect.platform(), args)?;
     let manifest = file
         .load()
         .map_err(|diagnostics| CliError::Manifest(Box::new(diagnostics)))?;

@@ -315,3 +315,20 @@ fn every_platform_example_manifest_passes_its_platform_check() {
     }
     assert_eq!(checked, 2, "the Heroku and the Scalingo example");
 }
+
+/// A misspelt `--only` would otherwise pass by running nothing.
+#[test]
+fn a_selection_that_matches_no_check_is_refused_with_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "addon-manifest.json", VALID);
+    let run = addon_conform(dir.path(), &["test", "--only", "provison.auth"]);
+    run.expect_code(2);
+    assert!(
+        run.all_output().contains(
+            "--only `provison.auth` matches no check of heroku; did you mean `provision.auth`?"
+        ),
+        "{}",
+        run.all_output()
+    );
+    addon_conform(dir.path(), &["test", "--skip", "nothing-like-it"]).expect_code(2);
+}
