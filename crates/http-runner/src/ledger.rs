@@ -341,6 +341,17 @@ impl Ledger {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Runs `work` on the connection. SQLite may wait up to [`BUSY_TIMEOUT`] for another
+    /// process; on a multi-threaded runtime that wait happens off the async workers, so the
+    /// run's other requests, timers and Ctrl-C are served meanwhile.
+    fn with_connection<T>(&self, work: impl FnOnce(&Connection) -> T) -> T {
+        let run = || work(&self.lock());
+        match tokio::runtime::Handle::try_current().map(|handle| handle.runtime_flavor()) {
+            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run),
+            _ => run(),
+        }
+    }
+
     /// Records a provision about to be sent, as `pending`; returns the entry's id.
     pub fn begin(&self, scope: &Scope, input: &ProvisionInput) -> Result<i64, LedgerError> {
         let manifest_path = scope
@@ -351,8 +362,8 @@ impl Ledger {
         let stored = serde_json::to_string(&StoredInput::from(input))
             .map_err(|error| rusqlite::Error::ToSqlConversionFailure(Box::new(error)))?;
         let at = now();
-        let connection = self.lock();
-        connection.execute(
+        self.with_connection(|connection| {
+            connection.execute(
             "INSERT INTO entries (platform, target, manifest_path, environment, uuid, app_slug, \
              input, resource_id, plan, state, created_at, updated_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, 'pending', ?9, ?9)",
@@ -368,11 +379,12 @@ impl Ledger {
                 at
             ],
         )?;
-        Ok(connection.last_insert_rowid())
+            Ok(connection.last_insert_rowid())
+        })
     }
 
     fn update(&self, sql: &str, values: impl rusqlite::Params) -> Result<(), LedgerError> {
-        self.lock().execute(sql, values)?;
+        self.with_connection(|connection| connection.execute(sql, values))?;
         Ok(())
     }
 
@@ -453,14 +465,15 @@ impl Ledger {
         sql: &str,
         values: impl rusqlite::Params,
     ) -> Result<Vec<LedgerEntry>, LedgerError> {
-        let connection = self.lock();
-        let mut statement = connection.prepare(sql)?;
-        let rows = statement.query_map(values, RawEntry::read)?;
-        let mut entries = Vec::new();
-        for row in rows {
-            entries.push(row?.parse()?);
-        }
-        Ok(entries)
+        self.with_connection(|connection| {
+            let mut statement = connection.prepare(sql)?;
+            let rows = statement.query_map(values, RawEntry::read)?;
+            let mut entries = Vec::new();
+            for row in rows {
+                entries.push(row?.parse()?);
+            }
+            Ok(entries)
+        })
     }
 }
 
@@ -593,17 +606,27 @@ impl RunRecord {
         self.error.as_ref()
     }
 
-    /// A provision with the real credentials is about to be sent.
-    pub fn intend(&mut self, input: &ProvisionInput) {
+    /// A provision with the real credentials is about to be sent: records it, and says whether
+    /// it may be sent. A provision the ledger could not record must not be sent, since nothing
+    /// would remember it if the process died before its answer.
+    #[must_use = "a provision that was not recorded must not be sent"]
+    pub fn intend(&mut self, input: &ProvisionInput) -> bool {
+        if self.error.is_some() {
+            return false;
+        }
         if self.pending.iter().any(|(p, _)| p.uuid == input.uuid)
             || self.live.iter().any(|(r, _)| r.input.uuid == input.uuid)
         {
-            return;
+            return true;
         }
         let begun = self.ledger.begin(&self.scope, input);
-        if let Some(entry) = self.keep(begun) {
-            self.entries_by_uuid.insert(input.uuid.clone(), entry);
-            self.pending.push((input.clone(), entry));
+        match self.keep(begun) {
+            Some(entry) => {
+                self.entries_by_uuid.insert(input.uuid.clone(), entry);
+                self.pending.push((input.clone(), entry));
+                true
+            }
+            None => false,
         }
     }
 
@@ -843,7 +866,7 @@ mod tests {
         let path = dir.path().join("ledger.sqlite3");
         let ledger = Ledger::open(&path).unwrap();
         let mut record = RunRecord::new(ledger.clone(), scope());
-        record.intend(&input("u-1"));
+        assert!(record.intend(&input("u-1")));
         record.record(resource("res-1", "u-1"));
         drop(record);
         drop(ledger);
@@ -864,8 +887,12 @@ mod tests {
             .unwrap();
         let mut record = RunRecord::new(ledger, scope());
         let failed = record.write_failed();
-        record.intend(&input("u-1"));
+        assert!(
+            !record.intend(&input("u-1")),
+            "a provision the ledger did not record may not be sent"
+        );
         assert!(record.error().is_some());
+        assert!(!record.intend(&input("u-2")), "nor any after it");
         tokio::time::timeout(Duration::from_secs(10), failed)
             .await
             .expect("the failure is announced");
@@ -877,8 +904,8 @@ mod tests {
     fn a_run_record_mirrors_its_resources_into_the_ledger() {
         let ledger = Ledger::in_memory().unwrap();
         let mut record = RunRecord::new(ledger.clone(), scope());
-        record.intend(&input("u-1"));
-        record.intend(&input("u-1"));
+        assert!(record.intend(&input("u-1")));
+        assert!(record.intend(&input("u-1")));
         assert_eq!(ledger.entries().unwrap().len(), 1, "one entry per request");
         assert_eq!(record.record(resource("res-1", "u-1")), Recorded::Fresh);
         record.settle("u-1", true);
@@ -897,10 +924,10 @@ mod tests {
             }
         );
 
-        record.intend(&input("u-2"));
+        assert!(record.intend(&input("u-2")));
         record.settle("u-2", false);
         assert_eq!(record.pending().len(), 1, "unanswered stays pending");
-        record.intend(&input("u-3"));
+        assert!(record.intend(&input("u-3")));
         record.settle("u-3", true);
         let states: Vec<_> = ledger
             .entries()

@@ -128,14 +128,16 @@ impl<'a> Operations<'a> {
         let timeout = options
             .timeout
             .unwrap_or(dialect.expectations().deadline_must);
-        let transport = Transport::new(&endpoints.base_url, timeout).map_err(OpError::Client)?;
+        let redactor = crate::run_redactor(&manifest, &endpoints);
+        let transport = Transport::new(&endpoints.base_url, timeout)
+            .map_err(OpError::Client)?
+            .learning_into(&redactor);
         let scope = Scope {
             platform: dialect.platform(),
             target: endpoints.base_url.clone(),
             manifest_path: options.manifest_path,
             environment: options.environment,
         };
-        let redactor = Redactor::new(manifest.secrets());
         let ctx = Ctx {
             credentials: manifest.credentials.clone(),
             manifest: Arc::new(manifest),
@@ -580,6 +582,26 @@ impl Group {
         let manifest = dialect
             .load_manifest(manifest_core::Source::new(path.display().to_string(), text))
             .map_err(|_| format!("the manifest {} cannot be read", path.display()))?;
+        // The row says where to go, but a row can be planted: the manifest's credentials only
+        // ever go to a provider the manifest itself names.
+        let named: Vec<Url> = [Environment::Test, Environment::Production]
+            .into_iter()
+            .filter_map(|environment| manifest.endpoints(environment))
+            .map(|endpoints| endpoints.base_url.clone())
+            .collect();
+        if !named.iter().any(|url| url.origin() == self.target.origin()) {
+            return Err(format!(
+                "refused: the ledger names {}, which the manifest {} does not name, so its \
+                 credentials are not sent there (the manifest names {})",
+                self.target.origin().ascii_serialization(),
+                path.display(),
+                named
+                    .iter()
+                    .map(|url| url.origin().ascii_serialization())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         Operations::new(
             dialect,
             manifest,

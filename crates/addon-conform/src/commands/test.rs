@@ -11,12 +11,35 @@ use crate::error::CliError;
 use crate::load::ManifestFile;
 use crate::render;
 
-/// Completes on Ctrl-C. Where no handler can be installed the run is simply never interrupted:
-/// completing at once would cancel every run before it starts.
+/// Completes on Ctrl-C, or on SIGTERM (what CI runners and `kill` send), so both get the same
+/// cleanup. Where no handler can be installed the run is simply never interrupted by that
+/// signal: completing at once would cancel every run before it starts.
 pub async fn ctrl_c() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate() => {}
     }
+}
+
+#[cfg(unix)]
+async fn terminate() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut terminate) => {
+            terminate.recv().await;
+        }
+        Err(_) => std::future::pending::<()>().await,
+    }
+}
+
+#[cfg(not(unix))]
+async fn terminate() {
+    std::future::pending::<()>().await;
 }
 
 /// A seed from the operating system, for runs that do not name one.

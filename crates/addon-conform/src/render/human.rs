@@ -137,10 +137,17 @@ mod tests {
         assert!(text.contains(
             "note: the provider could not be reached at http://127.0.0.1:4567/heroku/resources"
         ));
-        assert!(text.contains("note: the run was interrupted"));
         assert!(text.contains(
-            "note: resource 42 is still provisioned and must be removed by hand: the deprovision \
-             answered 500"
+            "note: the run was interrupted; 1 of what it provisioned may still exist on the \
+             provider"
         ));
+        assert!(!text.contains("was deprovisioned"), "{text}");
+        assert!(
+            text.contains("note: resource 42 is still provisioned: the deprovision answered 500")
+        );
+        assert!(
+            text.contains("`addon-conform ledger cleanup` deprovisions"),
+            "{text}"
+        );
     }
 }

@@ -46,17 +46,29 @@ pub fn run_notes(report: &Report) -> Vec<String> {
             report.target
         ));
     }
-    if report.interrupted {
+    if report.interrupted && report.leftovers.is_empty() {
         notes.push(
             "the run was interrupted; what it had provisioned was deprovisioned before it stopped"
                 .to_string(),
         );
+    } else if report.interrupted {
+        notes.push(format!(
+            "the run was interrupted; {} of what it provisioned may still exist on the provider",
+            report.leftovers.len()
+        ));
     }
     for leftover in &report.leftovers {
         notes.push(format!(
-            "resource {} is still provisioned and must be removed by hand: {}",
+            "resource {} is still provisioned: {}",
             leftover.id, leftover.reason
         ));
+    }
+    if !report.leftovers.is_empty() {
+        notes.push(
+            "`addon-conform ledger cleanup` deprovisions what the ledger still lists (see \
+             `addon-conform ledger list`)"
+                .to_string(),
+        );
     }
     notes
 }
