@@ -12,9 +12,8 @@
 //! every committed write survives the process being killed. What is stored is enough to replay
 //! and delete — the platform, the provider's URL, the absolute path of the manifest to reload
 //! credentials from, the provision input — and never the provider's credentials or SSO salt.
-//! The provision input does include the engine-generated `api_token` (a random value the engine
-//! made up for this request, not a credential of either party), because a replay must repeat
-//! the original request exactly.
+//! The engine-generated `api_token` is not stored either: a provider may use it to call the
+//! platform, so a replay sends a new one. The file is created readable by its owner only.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -76,6 +75,8 @@ pub enum LedgerError {
         path.display()
     )]
     NewerSchema { path: PathBuf, found: i64 },
+    #[error("neither XDG_DATA_HOME nor HOME names a directory for the ledger; pass --ledger PATH")]
+    NoHome,
     #[error("{0}")]
     Sql(#[from] rusqlite::Error),
     #[error("ledger entry {id} cannot be read: {reason}")]
@@ -169,6 +170,18 @@ pub struct LedgerEntry {
 }
 
 impl LedgerEntry {
+    /// The provision input to replay: the stored one with a new API token, since the one sent
+    /// first is never stored.
+    pub fn replayable_input(&self) -> ProvisionInput {
+        let mut bytes = [0u8; 16];
+        // Without a random source the token is merely predictable; it grants nothing.
+        let _ = getrandom::fill(&mut bytes);
+        ProvisionInput {
+            api_token: Secret::new(hex::encode(bytes)),
+            ..self.input.clone()
+        }
+    }
+
     /// The resource this entry names, as dialects take it; `None` until an id is known.
     pub fn resource(&self) -> Option<Resource> {
         self.resource_id.as_ref().map(|id| Resource {
@@ -190,7 +203,6 @@ struct StoredInput {
     plan: String,
     region: String,
     options: BTreeMap<String, String>,
-    api_token: String,
     log_drain_token: String,
 }
 
@@ -204,7 +216,6 @@ impl From<&ProvisionInput> for StoredInput {
             plan: input.plan.clone(),
             region: input.region.clone(),
             options: input.options.clone(),
-            api_token: input.api_token.expose().to_string(),
             log_drain_token: input.log_drain_token.clone(),
         }
     }
@@ -220,7 +231,8 @@ impl From<StoredInput> for ProvisionInput {
             plan: stored.plan,
             region: stored.region,
             options: stored.options,
-            api_token: Secret::new(stored.api_token),
+            // Not stored; a replay makes up a new one (`LedgerEntry::replayable_input`).
+            api_token: Secret::default(),
             log_drain_token: stored.log_drain_token,
         }
     }
@@ -240,6 +252,28 @@ impl fmt::Debug for Ledger {
     }
 }
 
+/// Creates the ledger's file readable and writable by its owner only (SQLite gives its `-wal`
+/// and `-shm` files the same mode), and tightens an existing file of ours that is looser.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = file.metadata()?;
+        if meta.is_file() && meta.permissions().mode() & 0o077 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
+}
+
 fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -254,11 +288,24 @@ impl Ledger {
     pub fn open(path: impl AsRef<Path>) -> Result<Ledger, LedgerError> {
         let path = path.as_ref().to_path_buf();
         if let Some(directory) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(directory).map_err(|source| LedgerError::Directory {
-                path: directory.to_path_buf(),
-                source,
-            })?;
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                builder.mode(0o700);
+            }
+            builder
+                .create(directory)
+                .map_err(|source| LedgerError::Directory {
+                    path: directory.to_path_buf(),
+                    source,
+                })?;
         }
+        create_private(&path).map_err(|source| LedgerError::Directory {
+            path: path.clone(),
+            source,
+        })?;
         let open_error = |source| LedgerError::Open {
             path: path.clone(),
             source,
@@ -316,9 +363,10 @@ impl Ledger {
     }
 
     /// Where the command line keeps its ledger: `$XDG_DATA_HOME/addon-conform/ledger.sqlite3`,
-    /// else `$HOME/.local/share/addon-conform/ledger.sqlite3` (in the temporary directory when
-    /// neither is set). [`Ledger::open`] creates the directory.
-    pub fn default_path() -> PathBuf {
+    /// else `$HOME/.local/share/addon-conform/ledger.sqlite3`. Never a shared directory such as
+    /// the temporary one, where another user could plant or read it: without either variable
+    /// there is no default. [`Ledger::open`] creates the directory, readable by its owner only.
+    pub fn default_path() -> Result<PathBuf, LedgerError> {
         let absolute = |name: &str| {
             std::env::var_os(name)
                 .map(PathBuf::from)
@@ -326,8 +374,8 @@ impl Ledger {
         };
         let data_home = absolute("XDG_DATA_HOME")
             .or_else(|| absolute("HOME").map(|home| home.join(".local").join("share")))
-            .unwrap_or_else(std::env::temp_dir);
-        data_home.join("addon-conform").join("ledger.sqlite3")
+            .ok_or(LedgerError::NoHome)?;
+        Ok(data_home.join("addon-conform").join("ledger.sqlite3"))
     }
 
     /// Where the ledger is stored; `None` in memory.
@@ -764,7 +812,12 @@ mod tests {
         assert_eq!(entry.environment, Environment::Test);
         assert_eq!(entry.uuid, "u-1");
         assert_eq!(entry.app_slug, "slug-u-1");
-        assert_eq!(entry.input, input("u-1"));
+        let stored = ProvisionInput {
+            api_token: Secret::default(),
+            ..input("u-1")
+        };
+        assert_eq!(entry.input, stored);
+        assert_eq!(entry.replayable_input().api_token.expose().len(), 32);
         assert_eq!(entry.resource_id, None);
         assert_eq!(entry.state, EntryState::Pending);
         assert!(entry.created_at > 1_600_000_000);
@@ -875,6 +928,16 @@ mod tests {
         for haystack in [bytes, wal] {
             let text = String::from_utf8_lossy(&haystack);
             assert!(!text.contains("postgres://u:p@h/db"));
+            assert!(
+                !text.contains("generated-token"),
+                "the API token is not stored"
+            );
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "the ledger is private");
         }
     }
 

@@ -92,7 +92,7 @@ pub struct OperationsOptions {
 /// # -> Result<(), Box<dyn std::error::Error>> {
 /// use http_runner::{Ledger, Operations, OperationsOptions};
 ///
-/// let ledger = Ledger::open(Ledger::default_path())?;
+/// let ledger = Ledger::open(Ledger::default_path()?)?;
 /// let operations = Operations::new(dialect, manifest, OperationsOptions::default(), ledger)?;
 /// let resource = operations
 ///     .provision(&operations.default_plan(), Default::default())
@@ -434,13 +434,14 @@ impl<'a> Operations<'a> {
     /// Replays a pending entry's provision. `Some` names the resource it created (now marked
     /// live); `None` means it created nothing (now marked failed).
     async fn replay(&self, entry: &LedgerEntry) -> Result<Option<Resource>, String> {
+        let input = entry.replayable_input();
         let response = self
-            .send_provision(&entry.input)
+            .send_provision(&input)
             .await
             .map_err(|error| format!("replaying the provision: {error}"))?;
         let named = response
             .is_success()
-            .then(|| self.dialect.read_provision(&entry.input, &response).ok())
+            .then(|| self.dialect.read_provision(&input, &response).ok())
             .flatten()
             .and_then(|reply| reply.id)
             .and_then(Result::ok);

@@ -9,6 +9,7 @@ use crate::args::{ColorChoice, ReportFormat, TestArgs};
 use crate::commands::ledger::open_run_ledger;
 use crate::error::CliError;
 use crate::load::ManifestFile;
+use crate::private_file::{Links, write_private};
 use crate::render;
 
 /// Completes on Ctrl-C, or on SIGTERM (what CI runners and `kill` send), so both get the same
@@ -110,7 +111,7 @@ pub async fn test(args: &TestArgs, color: ColorChoice) -> Result<i32, CliError> 
     match &args.output {
         Some(path) => {
             let text = render_report(&report, args.format, false)?;
-            std::fs::write(path, text)
+            write_private(path, &text, Links::Follow)
                 .map_err(|error| CliError::file("cannot write", path, error))?;
             for note in render::run_notes(&report) {
                 eprintln!("note: {note}");

@@ -267,3 +267,25 @@ async fn sigterm_gets_the_same_cleanup_as_ctrl_c() {
     assert!(list.stdout.starts_with("nothing outstanding"), "{list:#?}");
     addon.shutdown().await;
 }
+
+#[tokio::test]
+async fn init_force_replaces_a_planted_link_and_never_keeps_a_loose_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "not yours").unwrap();
+    let manifest = dir.path().join("addon-manifest.json");
+    std::os::unix::fs::symlink(&victim, &manifest).unwrap();
+    addon_conform_async(dir.path(), &["init", "--platform", "heroku", "--force"])
+        .await
+        .expect_code(0);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "not yours");
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&manifest), 0o600);
+    std::fs::set_permissions(&manifest, std::fs::Permissions::from_mode(0o644)).unwrap();
+    addon_conform_async(dir.path(), &["init", "--platform", "heroku", "--force"])
+        .await
+        .expect_code(0);
+    assert_eq!(mode(&manifest), 0o600);
+}
