@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use manifest_core::{CheckResult, Report, Status};
 
-use super::{by_area, evidence, run_notes, summary_line};
+use super::{by_area, evidence, run_notes, summary_line, terminal_safe_report};
 
 const RED: &str = "31";
 const GREEN: &str = "32";
@@ -44,6 +44,7 @@ fn skipped_alike<'a>(checks: &[&'a CheckResult]) -> Option<&'a str> {
 }
 
 pub fn render(report: &Report, color: bool) -> String {
+    let report = &terminal_safe_report(report);
     let mut out = String::new();
     let header = format!(
         "addon-conform {}: {}, {} environment, {}",

@@ -289,3 +289,51 @@ async fn init_force_replaces_a_planted_link_and_never_keeps_a_loose_mode() {
         .expect_code(0);
     assert_eq!(mode(&manifest), 0o600);
 }
+
+/// Answers provisions with terminal controls in every field, and everything else with a body
+/// that tries to erase the line and print a fake verdict.
+async fn start_control_bytes_provider() -> std::net::SocketAddr {
+    let app = axum::Router::new().fallback(|method: Method, uri: Uri| async move {
+        let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[2K\rPASS  everything\0\u{202e}";
+        if method == Method::POST && uri.path().ends_with("/resources") {
+            let answer = serde_json::json!({
+                "id": format!("res{hostile}"),
+                "config": {"MYADDON_URL": hostile},
+                "message": hostile,
+            });
+            (StatusCode::CREATED, axum::Json(answer)).into_response()
+        } else {
+            (StatusCode::UNPROCESSABLE_ENTITY, hostile).into_response()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn control_bytes_in_answers_never_reach_the_terminal() {
+    let addr = start_control_bytes_provider().await;
+    let (manifest, _) = manifest_for(Platform::Heroku, addr).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("addon-manifest.json"), &manifest).unwrap();
+    let run = addon_conform_async(
+        dir.path(),
+        &["test", "--seed", "4", "--timeout", "5", "--color", "never"],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(
+        run.stdout.contains("pwned"),
+        "the answer is quoted: {}",
+        run.stdout
+    );
+    for control in ['\u{1b}', '\u{7}', '\r', '\0', '\u{202e}'] {
+        assert!(
+            !run.all_output().contains(control),
+            "{control:?} reached the terminal:\n{}",
+            run.all_output()
+        );
+    }
+}
