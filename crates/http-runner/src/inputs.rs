@@ -67,6 +67,8 @@ impl Patterns {
 pub struct InputGenerator {
     seed: u64,
     nonce: [u8; 16],
+    /// Every uuid handed out, for the callback listener to accept reports about.
+    issued: crate::callback::Issued,
     runner: TestRunner,
     patterns: Patterns,
     options: BTreeMap<String, String>,
@@ -85,11 +87,18 @@ impl InputGenerator {
         Self {
             seed,
             nonce: run_nonce(),
+            issued: crate::callback::Issued::default(),
             runner: seeded_runner(seed, INPUT_STREAM),
             patterns: Patterns::compile(),
             options,
             region,
         }
+    }
+
+    /// The same generator, registering every uuid it hands out in `issued`.
+    pub fn issuing_into(mut self, issued: &crate::callback::Issued) -> Self {
+        self.issued = issued.clone();
+        self
     }
 
     /// The same generator with `nonce` mixed into its ids instead of a random one.
@@ -125,6 +134,7 @@ impl InputGenerator {
             proptest::collection::vec(proptest::sample::select(NAME_CHARS), 1..24)
                 .prop_map(|chars| format!("app {}", chars.into_iter().collect::<String>())),
         );
+        self.issued.insert(&uuid);
         let resource_name = draw(runner, &patterns.resource_name);
         let generated_options = draw(
             runner,

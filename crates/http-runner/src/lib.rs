@@ -75,6 +75,9 @@ pub struct RunOptions {
     pub options: BTreeMap<String, String>,
     /// Overrides the platform's deadline for every request.
     pub timeout: Option<Duration>,
+    /// The deadline of the whole run; `None`: one request deadline per applicable check, plus
+    /// the wait for an asynchronous provision ([`default_max_duration`]).
+    pub max_duration: Option<Duration>,
     /// The seed of every generated input; the same seed replays the same run.
     pub seed: u64,
     /// How many times the generated part repeats (at least once): the provisions of generated
@@ -198,7 +201,8 @@ pub async fn run_suite(
         redactor,
         transport,
         book,
-        inputs: InputGenerator::new(options.seed, options.options.clone(), region),
+        inputs: InputGenerator::new(options.seed, options.options.clone(), region)
+            .issuing_into(callbacks.issued()),
         ledger: record,
         callbacks,
         browser,
@@ -214,10 +218,18 @@ pub async fn run_suite(
     // A run that can no longer record what it creates stops creating: it cleans up what it
     // holds in memory and reports why it stopped.
     let ledger_failed = suite.ledger.write_failed();
+    let max_duration = options
+        .max_duration
+        .unwrap_or_else(|| default_max_duration(dialect.platform(), timeout, suite.async_wait));
+    let mut out_of_time = false;
     let interrupted = tokio::select! {
         biased;
         () = ledger_failed => true,
         () = interrupt => true,
+        () = tokio::time::sleep(max_duration) => {
+            out_of_time = true;
+            true
+        }
         () = suite.run() => false,
     };
     let ledger_reason = suite
@@ -235,8 +247,14 @@ pub async fn run_suite(
     report.leftovers = outstanding(&suite.ledger, cleaned);
     report.interrupted = interrupted;
     report.unreachable = suite.unreachable;
+    let out_of_time_reason = format!(
+        "not finished: the run reached its --max-duration of {} s",
+        max_duration.as_secs_f64()
+    );
     let reason = if let Some(reason) = &ledger_reason {
         reason.as_str()
+    } else if out_of_time {
+        out_of_time_reason.as_str()
     } else if interrupted {
         "not run: interrupted"
     } else if suite.unreachable {
@@ -290,6 +308,19 @@ fn run_redactor(manifest: &Manifest, endpoints: &manifest_core::Endpoints) -> Re
         }
     }
     redactor
+}
+
+/// How long a run may take unless `--max-duration` says: every applicable check waiting one
+/// full request deadline, plus one wait for an asynchronous provision. A correct provider,
+/// however slow within its deadlines, finishes well inside it; one that answers provisions and
+/// then hangs cannot hold a CI job much longer.
+pub fn default_max_duration(
+    platform: Platform,
+    deadline: Duration,
+    async_wait: Duration,
+) -> Duration {
+    let checks = manifest_core::catalog::for_platform(platform).count();
+    deadline * u32::try_from(checks).unwrap_or(u32::MAX) + async_wait
 }
 
 /// Where a run's work stops when the ledger refused to record a provision: the request is not

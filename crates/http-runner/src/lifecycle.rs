@@ -1787,7 +1787,8 @@ pub async fn replay(
     };
     // Fresh uuids: the saved run's were deprovisioned, and a provider may refuse them again.
     let seed = getrandom::u64().map_err(|error| RunError::Random(error.to_string()))?;
-    let mut inputs = InputGenerator::new(seed, BTreeMap::new(), region);
+    let mut inputs =
+        InputGenerator::new(seed, BTreeMap::new(), region).issuing_into(callbacks.issued());
     let ledger_failed = record.write_failed();
     let machine = Machine {
         dialect,

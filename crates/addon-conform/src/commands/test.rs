@@ -64,6 +64,7 @@ pub fn run_options(args: &TestArgs, seed: u64) -> RunOptions {
         plan_change_to: args.plan_change_to.clone(),
         options: args.options_map(),
         timeout: args.timeout,
+        max_duration: args.max_duration,
         seed,
         cases: args.cases,
         resource: args.resource.clone(),

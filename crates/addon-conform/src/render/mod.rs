@@ -88,6 +88,19 @@ pub fn run_notes(report: &Report) -> Vec<String> {
             report.target
         ));
     }
+    let unfinished: Vec<&str> = report
+        .checks
+        .iter()
+        .filter(|check| check.message.starts_with("not finished:"))
+        .map(|check| check.id.as_str())
+        .collect();
+    if !unfinished.is_empty() {
+        notes.push(format!(
+            "the run reached its time limit (--max-duration); {} checks did not finish: {}",
+            unfinished.len(),
+            unfinished.join(", ")
+        ));
+    }
     if report.interrupted && report.leftovers.is_empty() {
         notes.push(
             "the run was interrupted; what it had provisioned was deprovisioned before it stopped"

@@ -337,3 +337,64 @@ async fn control_bytes_in_answers_never_reach_the_terminal() {
         );
     }
 }
+
+/// Answers provisions at once, then never answers anything else.
+async fn start_hanging_provider() -> std::net::SocketAddr {
+    let app = axum::Router::new().fallback(|method: Method, uri: Uri| async move {
+        if method == Method::POST && uri.path().ends_with("/resources") {
+            let answer = serde_json::json!({"id": "res-hang", "config": {"MYADDON_URL": "x"}});
+            (StatusCode::CREATED, axum::Json(answer)).into_response()
+        } else {
+            std::future::pending::<Response>().await
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_provider_that_hangs_after_provisioning_cannot_hold_the_run() {
+    let addr = start_hanging_provider().await;
+    let (manifest, _) = manifest_for(Platform::Heroku, addr).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("addon-manifest.json"), &manifest).unwrap();
+    let ledger = dir.path().join("ledger.sqlite3");
+    let run = addon_conform_async(
+        dir.path(),
+        &[
+            "test",
+            "--seed",
+            "4",
+            "--timeout",
+            "2",
+            "--max-duration",
+            "3",
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--color",
+            "never",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(
+        run.stdout.contains("checks did not finish: "),
+        "the report names the unfinished checks: {}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("not finished: the run reached its --max-duration of 3 s"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("resource res-hang is still provisioned"),
+        "what could not be cleaned up is named: {}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("ledger cleanup"), "{}", run.stdout);
+}
