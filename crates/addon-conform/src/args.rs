@@ -148,6 +148,10 @@ pub struct TestArgs {
     /// Deadline for every request, in seconds, instead of the platform's.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub timeout: Option<Duration>,
+    /// Deadline for the whole run, in seconds [default: one request deadline per check]; the
+    /// run then cleans up and reports which checks did not finish.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub max_duration: Option<Duration>,
     /// The report format: text for people, the JSON report, or JUnit XML.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     pub format: ReportFormat,

@@ -52,15 +52,17 @@ impl CliError {
     }
 
     /// The text to print on standard error: the manifest's diagnostics with their
-    /// `file:line:column`, then one `error:` line.
+    /// `file:line:column`, then one `error:` line. A URL's password or `token=` value quoted in
+    /// an error is redacted like in reports.
     pub fn render(&self, color: bool) -> String {
+        let redactor = http_runner::Redactor::default();
         match self {
             CliError::Manifest(diagnostics) => format!(
                 "{}error: {} cannot be read\n",
                 diagnostics.render(color),
                 diagnostics.source.name
             ),
-            other => format!("error: {other}\n"),
+            other => format!("error: {}\n", redactor.redact(&other.to_string())),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod args;
 pub mod commands;
 pub mod error;
 pub mod load;
+pub mod private_file;
 pub mod registry;
 pub mod render;
 pub mod selftest;

@@ -8,6 +8,8 @@ use manifest_core::Credentials;
 use manifest_core::http::{Body, HttpRequest, HttpResponse, Method};
 use url::{Origin, Url};
 
+use crate::evidence::Redactor;
+
 /// Response bodies are read up to this many bytes; the rest is never read.
 pub const BODY_CAP: usize = 1024 * 1024;
 
@@ -31,6 +33,8 @@ pub struct Transport {
     /// The only origin credentials may go to.
     provider_origin: Origin,
     timeout: Duration,
+    /// Learns every secret a request carries before it leaves, so that no output shows it.
+    secrets: Redactor,
 }
 
 impl Transport {
@@ -46,7 +50,14 @@ impl Transport {
             client,
             provider_origin: provider.origin(),
             timeout,
+            secrets: Redactor::default(),
         })
+    }
+
+    /// The transport with `redactor` learning the secrets of every request it sends.
+    pub fn learning_into(mut self, redactor: &Redactor) -> Self {
+        self.secrets = redactor.clone();
+        self
     }
 
     pub fn timeout(&self) -> Duration {
@@ -61,6 +72,7 @@ impl Transport {
                 request.url.origin().ascii_serialization(),
             ));
         }
+        self.secrets.learn(request);
         let started = Instant::now();
         match tokio::time::timeout(self.timeout, self.exchange(request, started)).await {
             Ok(result) => result,

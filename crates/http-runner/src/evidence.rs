@@ -6,8 +6,12 @@
 //! holds.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
+use base64::Engine as _;
+
+use manifest_core::Report;
 use manifest_core::http::{Body, HttpRequest, HttpResponse};
 use manifest_core::report::{Exchange, RequestRecord, ResponseRecord};
 use manifest_core::secret::REDACTED;
@@ -32,39 +36,190 @@ fn is_secret_name(name: &str) -> bool {
     .any(|word| name.contains(word))
 }
 
+/// Words that, followed by `=` or `:` in free text, introduce a secret value: a URL's
+/// `token=...` quoted in a transport error, `password: ...` echoed by a provider.
+const SECRET_WORDS: [&str; 5] = ["token", "password", "secret", "salt", "signature"];
+
+/// How long a message in a report may be; the rest is left out, and the message says how much.
+pub const MESSAGE_LIMIT: usize = 4 * 1024;
+
 /// Replaces secrets in everything that leaves the engine.
+///
+/// Clones share one list of secrets, and the list grows: besides the manifest's secrets, every
+/// secret the engine itself sends (the Basic header, a minted SSO token, a signed URL's token,
+/// a generated API token) is learnt by the transport before it goes out ([`Redactor::learn`]),
+/// so a provider that echoes it back cannot make it appear in any message, error or report.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
-    secrets: Vec<String>,
+    secrets: Arc<RwLock<Vec<String>>>,
 }
 
 impl Redactor {
     pub fn new<'a>(secrets: impl IntoIterator<Item = &'a Secret>) -> Self {
-        let mut redactor = Self::default();
+        let redactor = Self::default();
         for secret in secrets {
             redactor.add(secret);
         }
         redactor
     }
 
-    pub fn add(&mut self, secret: &Secret) {
+    pub fn add(&self, secret: &Secret) {
+        self.add_text(secret.expose());
+    }
+
+    fn add_text(&self, secret: &str) {
         // One- and two-character "secrets" would shred every text they appear in; the rules on
         // the manifest already fail such passwords.
-        if secret.expose().len() >= 3 && !self.secrets.iter().any(|s| s == secret.expose()) {
-            self.secrets.push(secret.expose().to_string());
-            // Longest first, so a secret that contains another is replaced whole.
-            self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        if secret.len() < 3 {
+            return;
+        }
+        let mut secrets = self.secrets.write().unwrap_or_else(PoisonError::into_inner);
+        let mut add = |text: String| {
+            if !secrets.contains(&text) {
+                secrets.push(text);
+            }
+        };
+        add(secret.to_string());
+        // The forms a secret takes on the wire and in URLs are secrets too.
+        let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        if encoded != secret {
+            add(encoded);
+        }
+        // Longest first, so a secret that contains another is replaced whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+
+    /// Learns every secret a request carries before it is sent: its credentials (and the
+    /// base64 form of Basic ones), and the values of secret-named headers, query parameters,
+    /// form fields and JSON fields.
+    pub fn learn(&self, request: &HttpRequest) {
+        match &request.credentials {
+            Some(Credentials::Basic { username, password }) => {
+                self.add(password);
+                let pair = format!("{username}:{}", password.expose());
+                self.add_text(&base64::engine::general_purpose::STANDARD.encode(&pair));
+                self.add_text(&pair);
+            }
+            Some(Credentials::Header { token, .. }) => self.add(token),
+            None => {}
+        }
+        for (name, value) in &request.headers {
+            if is_secret_name(name) {
+                self.add_text(value);
+                if let Some((_, rest)) = value.split_once(' ') {
+                    self.add_text(rest);
+                }
+            }
+        }
+        for (name, value) in request.url.query_pairs() {
+            if is_secret_name(&name) {
+                self.add_text(&value);
+            }
+        }
+        if let (Some(password), false) = (request.url.password(), request.url.username().is_empty())
+        {
+            self.add_text(password);
+        }
+        match &request.body {
+            Body::Empty => {}
+            Body::Form(fields) => {
+                for (name, value) in fields {
+                    if is_secret_name(name) {
+                        self.add_text(value);
+                    }
+                }
+            }
+            Body::Json(json) => self.learn_json(json),
         }
     }
 
+    fn learn_json(&self, value: &serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, value) in map {
+                    match value {
+                        serde_json::Value::String(text) if is_secret_name(key) => {
+                            self.add_text(text);
+                        }
+                        other => self.learn_json(other),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| self.learn_json(item)),
+            _ => {}
+        }
+    }
+
+    /// The text with every known secret replaced, and whatever follows a secret word
+    /// (`token=`, `password:`) or sits in a URL's `user:password@` replaced too.
     pub fn redact(&self, text: &str) -> String {
         let mut text = text.to_string();
-        for secret in &self.secrets {
-            if text.contains(secret.as_str()) {
-                text = text.replace(secret.as_str(), REDACTED);
+        {
+            let secrets = self.secrets.read().unwrap_or_else(PoisonError::into_inner);
+            for secret in secrets.iter() {
+                if text.contains(secret.as_str()) {
+                    text = text.replace(secret.as_str(), REDACTED);
+                }
             }
         }
-        text
+        redact_patterns(&text)
+    }
+
+    /// Every string of a report through [`Redactor::redact`], with overlong messages cut:
+    /// the one boundary every renderer's input passes through.
+    pub fn redact_report(&self, report: &mut Report) {
+        report.target = self.redact(&report.target);
+        for check in &mut report.checks {
+            check.message = limit(self.redact(&check.message), MESSAGE_LIMIT);
+            for exchange in &mut check.exchanges {
+                self.redact_exchange(exchange);
+            }
+            if let Some(reproduction) = &mut check.reproduction {
+                *reproduction = self.redact_json_text(reproduction);
+            }
+        }
+        for leftover in &mut report.leftovers {
+            leftover.id = self.redact(&leftover.id);
+            leftover.reason = limit(self.redact(&leftover.reason), MESSAGE_LIMIT);
+        }
+    }
+
+    pub(crate) fn redact_exchange(&self, exchange: &mut Exchange) {
+        let request = &mut exchange.request;
+        request.url = self.redact(&request.url);
+        request.body = self.redact(&request.body);
+        for value in request.headers.values_mut() {
+            *value = self.redact(value);
+        }
+        if let Some(response) = &mut exchange.response {
+            response.body = self.redact(&response.body);
+            for value in response.headers.values_mut() {
+                *value = self.redact(value);
+            }
+        }
+        if let Some(error) = &mut exchange.error {
+            *error = self.redact(error);
+        }
+        exchange.curl = self.redact(&exchange.curl);
+    }
+
+    /// Every string in a JSON value through [`Redactor::redact`], keys left alone.
+    fn redact_json_text(&self, value: &serde_json::Value) -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(map) => serde_json::Value::Object(
+                map.iter()
+                    .map(|(key, value)| (key.clone(), self.redact_json_text(value)))
+                    .collect(),
+            ),
+            serde_json::Value::Array(items) => serde_json::Value::Array(
+                items
+                    .iter()
+                    .map(|item| self.redact_json_text(item))
+                    .collect(),
+            ),
+            serde_json::Value::String(text) => serde_json::Value::String(self.redact(text)),
+            other => other.clone(),
+        }
     }
 
     fn redact_json(&self, value: &serde_json::Value) -> serde_json::Value {
@@ -287,6 +442,126 @@ impl Redactor {
     }
 }
 
+/// `text` cut to at most `limit` bytes (at a character boundary), saying how much was left out.
+pub fn limit(mut text: String, limit: usize) -> String {
+    if text.len() <= limit {
+        return text;
+    }
+    let mut cut = limit;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let left_out = text.len() - cut;
+    text.truncate(cut);
+    text.push_str(&format!("… ({left_out} more bytes left out)"));
+    text
+}
+
+/// Replaces what follows a secret word and `=` or `:` (up to a delimiter), and the password of
+/// any `scheme://user:password@` in the text.
+fn redact_patterns(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let bytes = text.as_bytes();
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+    for word in SECRET_WORDS {
+        for (at, _) in lower.match_indices(word) {
+            let mut start = at + word.len();
+            // `auth_token`, `sso_salt`: the word may end a longer name, not start a value.
+            while start < bytes.len()
+                && (bytes[start].is_ascii_alphanumeric() || bytes[start] == b'_')
+            {
+                start += 1;
+            }
+            // `token=x`, or a JSON member `"password": "x"` (also escaped inside a string);
+            // a bare `token: x` is prose ("a stale token: answered 200"), not a value.
+            let mut cursor = start;
+            if bytes.get(cursor) == Some(&b'=') {
+                cursor += 1;
+            } else {
+                let quoted =
+                    |at: usize| bytes.get(at) == Some(&b'"') || bytes[at..].starts_with(b"\\\"");
+                if !quoted(cursor) {
+                    continue;
+                }
+                cursor += if bytes[cursor] == b'"' { 1 } else { 2 };
+                while bytes.get(cursor) == Some(&b' ') {
+                    cursor += 1;
+                }
+                if bytes.get(cursor) != Some(&b':') {
+                    continue;
+                }
+                cursor += 1;
+                while bytes.get(cursor) == Some(&b' ') {
+                    cursor += 1;
+                }
+                if !quoted(cursor) {
+                    continue;
+                }
+                cursor += if bytes[cursor] == b'"' { 1 } else { 2 };
+            }
+            let value_start = cursor;
+            while cursor < bytes.len()
+                && !matches!(
+                    bytes[cursor],
+                    b'&' | b'"'
+                        | b'\\'
+                        | b'\''
+                        | b','
+                        | b';'
+                        | b' '
+                        | b'\n'
+                        | b'\r'
+                        | b'\t'
+                        | b'}'
+                        | b')'
+                        | b'<'
+                        | b'>'
+                )
+            {
+                cursor += 1;
+            }
+            let value = &text[value_start..cursor];
+            if value.len() >= 3 && value != REDACTED && value != "%5BREDACTED%5D" {
+                ranges.push(value_start..cursor);
+            }
+        }
+    }
+    for (at, _) in text.match_indices("://") {
+        let authority_start = at + 3;
+        let authority_end = text[authority_start..]
+            .find(|c: char| {
+                c == '/' || c == '?' || c == '#' || c.is_whitespace() || c == '"' || c == '\''
+            })
+            .map_or(text.len(), |end| authority_start + end);
+        let authority = &text[authority_start..authority_end];
+        let userinfo = authority
+            .rfind('@')
+            .and_then(|at_sign| Some((authority[..at_sign].find(':')?, at_sign)));
+        if let Some((colon, at_sign)) = userinfo {
+            let password = authority_start + colon + 1..authority_start + at_sign;
+            if !password.is_empty() && &text[password.clone()] != REDACTED {
+                ranges.push(password);
+            }
+        }
+    }
+    if ranges.is_empty() {
+        return text.to_string();
+    }
+    ranges.sort_by_key(|range| range.start);
+    let mut out = String::with_capacity(text.len());
+    let mut position = 0;
+    for range in ranges {
+        if range.start < position {
+            continue;
+        }
+        out.push_str(&text[position..range.start]);
+        out.push_str(REDACTED);
+        position = range.end;
+    }
+    out.push_str(&text[position..]);
+    out
+}
+
 /// Quotes a word for POSIX shells.
 fn shell_quote(word: &str) -> String {
     if !word.is_empty()
@@ -367,6 +642,60 @@ mod tests {
     #[test]
     fn the_suffixed_password_is_redacted_too() {
         assert_eq!(redactor().redact("s3cret-passx"), "[REDACTED]x");
+    }
+
+    #[test]
+    fn secrets_learnt_from_requests_are_redacted_everywhere() {
+        let redactor = Redactor::default();
+        let request = HttpRequest::new(
+            Method::Get,
+            "http://127.0.0.1:1/sso?id=1&token=minted-sso-token&timestamp=2"
+                .parse()
+                .unwrap(),
+        )
+        .credentials(Credentials::Basic {
+            username: "myaddon".into(),
+            password: Secret::new("s3cret-pass"),
+        });
+        redactor.learn(&request);
+        let basic = base64::engine::general_purpose::STANDARD.encode("myaddon:s3cret-pass");
+        let echoed =
+            format!("invalid credentials myaddon:s3cret-pass ({basic}) for minted-sso-token");
+        let redacted = redactor.clone().redact(&echoed);
+        for secret in ["s3cret-pass", basic.as_str(), "minted-sso-token"] {
+            assert!(!redacted.contains(secret), "{secret} in {redacted}");
+        }
+        assert!(
+            redacted.starts_with("invalid credentials [REDACTED]"),
+            "{redacted}"
+        );
+    }
+
+    #[test]
+    fn values_after_secret_words_and_url_passwords_are_redacted_unseen() {
+        let redactor = Redactor::default();
+        let error = "error sending request for url (http://h/sso?id=1&token=abc123&t=2): refused";
+        assert_eq!(
+            redactor.redact(error),
+            "error sending request for url (http://h/sso?id=1&token=[REDACTED]&t=2): refused"
+        );
+        assert_eq!(
+            redactor.redact("http://ops:hunter22@h/x"),
+            "http://ops:[REDACTED]@h/x"
+        );
+        assert_eq!(
+            redactor.redact(r#"{"api_token": "tok-9", "plan": "test"}"#),
+            r#"{"api_token": "[REDACTED]", "plan": "test"}"#
+        );
+        let prose = "login with a stale token: answered 200";
+        assert_eq!(redactor.redact(prose), prose);
+    }
+
+    #[test]
+    fn long_messages_say_how_much_was_left_out() {
+        let cut = limit("x".repeat(5000), 4096);
+        assert!(cut.starts_with(&"x".repeat(4096)));
+        assert!(cut.ends_with("(904 more bytes left out)"), "{cut}");
     }
 
     #[test]

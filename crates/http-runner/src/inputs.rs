@@ -61,9 +61,14 @@ impl Patterns {
     }
 }
 
-/// Draws inputs from a seed.
+/// Draws inputs from a seed. A per-run nonce is mixed into the ids (uuid, app slug), so two runs
+/// with the same seed at once never send the same ids; everything else, and the sequence of
+/// draws, still follows from the seed alone.
 pub struct InputGenerator {
     seed: u64,
+    nonce: [u8; 16],
+    /// Every uuid handed out, for the callback listener to accept reports about.
+    issued: crate::callback::Issued,
     runner: TestRunner,
     patterns: Patterns,
     options: BTreeMap<String, String>,
@@ -81,11 +86,26 @@ impl InputGenerator {
     pub fn new(seed: u64, options: BTreeMap<String, String>, region: String) -> Self {
         Self {
             seed,
+            nonce: run_nonce(),
+            issued: crate::callback::Issued::default(),
             runner: seeded_runner(seed, INPUT_STREAM),
             patterns: Patterns::compile(),
             options,
             region,
         }
+    }
+
+    /// The same generator, registering every uuid it hands out in `issued`.
+    pub fn issuing_into(mut self, issued: &crate::callback::Issued) -> Self {
+        self.issued = issued.clone();
+        self
+    }
+
+    /// The same generator with `nonce` mixed into its ids instead of a random one.
+    #[cfg(test)]
+    pub fn with_nonce(mut self, nonce: [u8; 16]) -> Self {
+        self.nonce = nonce;
+        self
     }
 
     /// The seed every input is drawn from.
@@ -97,13 +117,24 @@ impl InputGenerator {
     pub fn provision(&mut self, plan: &str) -> ProvisionInput {
         let runner = &mut self.runner;
         let patterns = &self.patterns;
-        let uuid = draw(runner, any::<[u8; 16]>().prop_map(uuid_v4));
-        let app_slug = draw(runner, any::<[u8; 8]>().prop_map(hex::encode));
+        let nonce = self.nonce;
+        let uuid = draw(
+            runner,
+            any::<[u8; 16]>().prop_map(move |bytes| uuid_v4(mix(bytes, nonce))),
+        );
+        let app_slug = draw(
+            runner,
+            any::<[u8; 8]>().prop_map(move |bytes| {
+                let slug_nonce: [u8; 8] = std::array::from_fn(|at| nonce[at + 8]);
+                hex::encode(mix(bytes, slug_nonce))
+            }),
+        );
         let app_name = draw(
             runner,
             proptest::collection::vec(proptest::sample::select(NAME_CHARS), 1..24)
                 .prop_map(|chars| format!("app {}", chars.into_iter().collect::<String>())),
         );
+        self.issued.insert(&uuid);
         let resource_name = draw(runner, &patterns.resource_name);
         let generated_options = draw(
             runner,
@@ -137,6 +168,23 @@ impl InputGenerator {
     }
 }
 
+/// Random bytes for this run; without a random source, the clock and the process id, which
+/// still tell two runs apart.
+fn run_nonce() -> [u8; 16] {
+    let mut nonce = [0u8; 16];
+    if getrandom::fill(&mut nonce).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_nanos());
+        nonce = (nanos ^ (u128::from(std::process::id()) << 96)).to_le_bytes();
+    }
+    nonce
+}
+
+fn mix<const N: usize>(bytes: [u8; N], nonce: [u8; N]) -> [u8; N] {
+    std::array::from_fn(|at| bytes[at] ^ nonce[at])
+}
+
 fn draw<S: Strategy>(runner: &mut TestRunner, strategy: S) -> S::Value {
     strategy
         .new_tree(runner)
@@ -165,7 +213,8 @@ mod tests {
     #[test]
     fn the_same_seed_gives_the_same_inputs() {
         let draw = |seed| {
-            let mut generator = InputGenerator::new(seed, BTreeMap::new(), "us".into());
+            let mut generator =
+                InputGenerator::new(seed, BTreeMap::new(), "us".into()).with_nonce([3; 16]);
             (
                 generator.provision("test"),
                 generator.provision("test"),
@@ -174,6 +223,23 @@ mod tests {
         };
         assert_eq!(draw(7), draw(7));
         assert_ne!(draw(7).0.uuid, draw(8).0.uuid);
+    }
+
+    #[test]
+    fn two_runs_with_the_same_seed_never_share_ids() {
+        let mut first = InputGenerator::new(7, BTreeMap::new(), "us".into());
+        let mut second = InputGenerator::new(7, BTreeMap::new(), "us".into());
+        for _ in 0..20 {
+            let (a, b) = (first.provision("test"), second.provision("test"));
+            assert_ne!(a.uuid, b.uuid);
+            assert_ne!(a.app_slug, b.app_slug);
+            // The seed still decides the shape of every input.
+            assert_eq!(
+                (a.app_name, a.resource_name, a.options),
+                (b.app_name, b.resource_name, b.options)
+            );
+            assert_eq!(&a.uuid[14..15], "4");
+        }
     }
 
     #[test]

@@ -13,9 +13,8 @@
 //! every committed write survives the process being killed. What is stored is enough to replay
 //! and delete — the platform, the provider's URL, the absolute path of the manifest to reload
 //! credentials from, the provision input — and never the provider's credentials or SSO salt.
-//! The provision input does include the engine-generated `api_token` (a random value the engine
-//! made up for this request, not a credential of either party), because a replay must repeat
-//! the original request exactly.
+//! The engine-generated `api_token` is not stored either: a provider may use it to call the
+//! platform, so a replay sends a new one. The file is created readable by its owner only.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -88,6 +87,8 @@ pub enum LedgerError {
         path.display()
     )]
     NewerSchema { path: PathBuf, found: i64 },
+    #[error("neither XDG_DATA_HOME nor HOME names a directory for the ledger; pass --ledger PATH")]
+    NoHome,
     #[error("{0}")]
     Sql(#[from] rusqlite::Error),
     #[error("ledger entry {id} cannot be read: {reason}")]
@@ -186,6 +187,18 @@ pub struct LedgerEntry {
 }
 
 impl LedgerEntry {
+    /// The provision input to replay: the stored one with a new API token, since the one sent
+    /// first is never stored.
+    pub fn replayable_input(&self) -> ProvisionInput {
+        let mut bytes = [0u8; 16];
+        // Without a random source the token is merely predictable; it grants nothing.
+        let _ = getrandom::fill(&mut bytes);
+        ProvisionInput {
+            api_token: Secret::new(hex::encode(bytes)),
+            ..self.input.clone()
+        }
+    }
+
     /// The resource this entry names, as dialects take it; `None` until an id is known.
     pub fn resource(&self) -> Option<Resource> {
         self.resource_id.as_ref().map(|id| Resource {
@@ -207,7 +220,6 @@ struct StoredInput {
     plan: String,
     region: String,
     options: BTreeMap<String, String>,
-    api_token: String,
     log_drain_token: String,
 }
 
@@ -221,7 +233,6 @@ impl From<&ProvisionInput> for StoredInput {
             plan: input.plan.clone(),
             region: input.region.clone(),
             options: input.options.clone(),
-            api_token: input.api_token.expose().to_string(),
             log_drain_token: input.log_drain_token.clone(),
         }
     }
@@ -237,7 +248,8 @@ impl From<StoredInput> for ProvisionInput {
             plan: stored.plan,
             region: stored.region,
             options: stored.options,
-            api_token: Secret::new(stored.api_token),
+            // Not stored; a replay makes up a new one (`LedgerEntry::replayable_input`).
+            api_token: Secret::default(),
             log_drain_token: stored.log_drain_token,
         }
     }
@@ -257,6 +269,28 @@ impl fmt::Debug for Ledger {
     }
 }
 
+/// Creates the ledger's file readable and writable by its owner only (SQLite gives its `-wal`
+/// and `-shm` files the same mode), and tightens an existing file of ours that is looser.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = file.metadata()?;
+        if meta.is_file() && meta.permissions().mode() & 0o077 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
+}
+
 fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -271,11 +305,24 @@ impl Ledger {
     pub fn open(path: impl AsRef<Path>) -> Result<Ledger, LedgerError> {
         let path = path.as_ref().to_path_buf();
         if let Some(directory) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(directory).map_err(|source| LedgerError::Directory {
-                path: directory.to_path_buf(),
-                source,
-            })?;
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                builder.mode(0o700);
+            }
+            builder
+                .create(directory)
+                .map_err(|source| LedgerError::Directory {
+                    path: directory.to_path_buf(),
+                    source,
+                })?;
         }
+        create_private(&path).map_err(|source| LedgerError::Directory {
+            path: path.clone(),
+            source,
+        })?;
         let open_error = |source| LedgerError::Open {
             path: path.clone(),
             source,
@@ -341,9 +388,10 @@ impl Ledger {
     }
 
     /// Where the command line keeps its ledger: `$XDG_DATA_HOME/addon-conform/ledger.sqlite3`,
-    /// else `$HOME/.local/share/addon-conform/ledger.sqlite3` (in the temporary directory when
-    /// neither is set). [`Ledger::open`] creates the directory.
-    pub fn default_path() -> PathBuf {
+    /// else `$HOME/.local/share/addon-conform/ledger.sqlite3`. Never a shared directory such as
+    /// the temporary one, where another user could plant or read it: without either variable
+    /// there is no default. [`Ledger::open`] creates the directory, readable by its owner only.
+    pub fn default_path() -> Result<PathBuf, LedgerError> {
         let absolute = |name: &str| {
             std::env::var_os(name)
                 .map(PathBuf::from)
@@ -351,8 +399,8 @@ impl Ledger {
         };
         let data_home = absolute("XDG_DATA_HOME")
             .or_else(|| absolute("HOME").map(|home| home.join(".local").join("share")))
-            .unwrap_or_else(std::env::temp_dir);
-        data_home.join("addon-conform").join("ledger.sqlite3")
+            .ok_or(LedgerError::NoHome)?;
+        Ok(data_home.join("addon-conform").join("ledger.sqlite3"))
     }
 
     /// Where the ledger is stored; `None` in memory.
@@ -366,6 +414,17 @@ impl Ledger {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Runs `work` on the connection. SQLite may wait up to [`BUSY_TIMEOUT`] for another
+    /// process; on a multi-threaded runtime that wait happens off the async workers, so the
+    /// run's other requests, timers and Ctrl-C are served meanwhile.
+    fn with_connection<T>(&self, work: impl FnOnce(&Connection) -> T) -> T {
+        let run = || work(&self.lock());
+        match tokio::runtime::Handle::try_current().map(|handle| handle.runtime_flavor()) {
+            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run),
+            _ => run(),
+        }
+    }
+
     /// Records a provision about to be sent, as `pending`; returns the entry's id.
     pub fn begin(&self, scope: &Scope, input: &ProvisionInput) -> Result<i64, LedgerError> {
         let manifest_path = scope
@@ -376,8 +435,8 @@ impl Ledger {
         let stored = serde_json::to_string(&StoredInput::from(input))
             .map_err(|error| rusqlite::Error::ToSqlConversionFailure(Box::new(error)))?;
         let at = now();
-        let connection = self.lock();
-        connection.execute(
+        self.with_connection(|connection| {
+            connection.execute(
             "INSERT INTO entries (platform, target, manifest_path, environment, uuid, app_slug, \
              input, resource_id, plan, state, created_at, updated_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, 'pending', ?9, ?9)",
@@ -393,11 +452,12 @@ impl Ledger {
                 at
             ],
         )?;
-        Ok(connection.last_insert_rowid())
+            Ok(connection.last_insert_rowid())
+        })
     }
 
     fn update(&self, sql: &str, values: impl rusqlite::Params) -> Result<(), LedgerError> {
-        self.lock().execute(sql, values)?;
+        self.with_connection(|connection| connection.execute(sql, values))?;
         Ok(())
     }
 
@@ -487,14 +547,15 @@ impl Ledger {
         sql: &str,
         values: impl rusqlite::Params,
     ) -> Result<Vec<LedgerEntry>, LedgerError> {
-        let connection = self.lock();
-        let mut statement = connection.prepare(sql)?;
-        let rows = statement.query_map(values, RawEntry::read)?;
-        let mut entries = Vec::new();
-        for row in rows {
-            entries.push(row?.parse()?);
-        }
-        Ok(entries)
+        self.with_connection(|connection| {
+            let mut statement = connection.prepare(sql)?;
+            let rows = statement.query_map(values, RawEntry::read)?;
+            let mut entries = Vec::new();
+            for row in rows {
+                entries.push(row?.parse()?);
+            }
+            Ok(entries)
+        })
     }
 }
 
@@ -627,17 +688,27 @@ impl RunRecord {
         self.error.as_ref()
     }
 
-    /// A provision with the real credentials is about to be sent.
-    pub fn intend(&mut self, input: &ProvisionInput) {
+    /// A provision with the real credentials is about to be sent: records it, and says whether
+    /// it may be sent. A provision the ledger could not record must not be sent, since nothing
+    /// would remember it if the process died before its answer.
+    #[must_use = "a provision that was not recorded must not be sent"]
+    pub fn intend(&mut self, input: &ProvisionInput) -> bool {
+        if self.error.is_some() {
+            return false;
+        }
         if self.pending.iter().any(|(p, _)| p.uuid == input.uuid)
             || self.live.iter().any(|(r, _)| r.input.uuid == input.uuid)
         {
-            return;
+            return true;
         }
         let begun = self.ledger.begin(&self.scope, input);
-        if let Some(entry) = self.keep(begun) {
-            self.entries_by_uuid.insert(input.uuid.clone(), entry);
-            self.pending.push((input.clone(), entry));
+        match self.keep(begun) {
+            Some(entry) => {
+                self.entries_by_uuid.insert(input.uuid.clone(), entry);
+                self.pending.push((input.clone(), entry));
+                true
+            }
+            None => false,
         }
     }
 
@@ -794,7 +865,12 @@ mod tests {
         assert_eq!(entry.environment, Environment::Test);
         assert_eq!(entry.uuid, "u-1");
         assert_eq!(entry.app_slug, "slug-u-1");
-        assert_eq!(entry.input, input("u-1"));
+        let stored = ProvisionInput {
+            api_token: Secret::default(),
+            ..input("u-1")
+        };
+        assert_eq!(entry.input, stored);
+        assert_eq!(entry.replayable_input().api_token.expose().len(), 32);
         assert_eq!(entry.resource_id, None);
         assert_eq!(entry.state, EntryState::Pending);
         assert!(entry.created_at > 1_600_000_000);
@@ -930,7 +1006,7 @@ mod tests {
         let path = dir.path().join("ledger.sqlite3");
         let ledger = Ledger::open(&path).unwrap();
         let mut record = RunRecord::new(ledger.clone(), scope());
-        record.intend(&input("u-1"));
+        assert!(record.intend(&input("u-1")));
         record.record(resource("res-1", "u-1"));
         drop(record);
         drop(ledger);
@@ -939,6 +1015,16 @@ mod tests {
         for haystack in [bytes, wal] {
             let text = String::from_utf8_lossy(&haystack);
             assert!(!text.contains("postgres://u:p@h/db"));
+            assert!(
+                !text.contains("generated-token"),
+                "the API token is not stored"
+            );
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "the ledger is private");
         }
     }
 
@@ -951,8 +1037,12 @@ mod tests {
             .unwrap();
         let mut record = RunRecord::new(ledger, scope());
         let failed = record.write_failed();
-        record.intend(&input("u-1"));
+        assert!(
+            !record.intend(&input("u-1")),
+            "a provision the ledger did not record may not be sent"
+        );
         assert!(record.error().is_some());
+        assert!(!record.intend(&input("u-2")), "nor any after it");
         tokio::time::timeout(Duration::from_secs(10), failed)
             .await
             .expect("the failure is announced");
@@ -964,8 +1054,8 @@ mod tests {
     fn a_run_record_mirrors_its_resources_into_the_ledger() {
         let ledger = Ledger::in_memory().unwrap();
         let mut record = RunRecord::new(ledger.clone(), scope());
-        record.intend(&input("u-1"));
-        record.intend(&input("u-1"));
+        assert!(record.intend(&input("u-1")));
+        assert!(record.intend(&input("u-1")));
         assert_eq!(ledger.entries().unwrap().len(), 1, "one entry per request");
         assert_eq!(record.record(resource("res-1", "u-1")), Recorded::Fresh);
         record.settle("u-1", true);
@@ -984,10 +1074,10 @@ mod tests {
             }
         );
 
-        record.intend(&input("u-2"));
+        assert!(record.intend(&input("u-2")));
         record.settle("u-2", false);
         assert_eq!(record.pending().len(), 1, "unanswered stays pending");
-        record.intend(&input("u-3"));
+        assert!(record.intend(&input("u-3")));
         record.settle("u-3", true);
         let states: Vec<_> = ledger
             .entries()

@@ -37,6 +37,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use manifest_core::diagnostics::Severity;
+use manifest_core::report::Leftover;
 use manifest_core::report::Status;
 use manifest_core::{Ctx, Dialect, Environment, Expectations, Manifest, Platform, Report};
 use url::Url;
@@ -75,6 +76,9 @@ pub struct RunOptions {
     pub options: BTreeMap<String, String>,
     /// Overrides the platform's deadline for every request.
     pub timeout: Option<Duration>,
+    /// The deadline of the whole run; `None`: one request deadline per applicable check, plus
+    /// the wait for an asynchronous provision ([`default_max_duration`]).
+    pub max_duration: Option<Duration>,
     /// The seed of every generated input; the same seed replays the same run.
     pub seed: u64,
     /// How many times the generated part repeats (at least once): the provisions of generated
@@ -135,9 +139,14 @@ pub async fn run_suite(
         endpoints.sso_url = Some(sso_url.clone());
     }
     let timeout = options.timeout.unwrap_or(expectations.deadline_must);
-    let transport = Transport::new(&endpoints.base_url, timeout).map_err(RunError::Client)?;
+    let redactor = run_redactor(&manifest, &endpoints);
+    let transport = Transport::new(&endpoints.base_url, timeout)
+        .map_err(RunError::Client)?
+        .learning_into(&redactor);
     let sso_origin = endpoints.sso_url.as_ref().unwrap_or(&endpoints.base_url);
-    let browser = Transport::new(sso_origin, timeout).map_err(RunError::Client)?;
+    let browser = Transport::new(sso_origin, timeout)
+        .map_err(RunError::Client)?
+        .learning_into(&redactor);
     let ledger = match &options.ledger {
         Some(ledger) => ledger.clone(),
         None => Ledger::in_memory()?,
@@ -190,10 +199,11 @@ pub async fn run_suite(
     let mut suite = Suite {
         dialect,
         ctx,
-        redactor: Redactor::new(manifest.secrets()),
+        redactor,
         transport,
         book,
-        inputs: InputGenerator::new(options.seed, options.options.clone(), region),
+        inputs: InputGenerator::new(options.seed, options.options.clone(), region)
+            .issuing_into(callbacks.issued()),
         ledger: record,
         callbacks,
         browser,
@@ -210,10 +220,18 @@ pub async fn run_suite(
     // A run that can no longer record what it creates stops creating: it cleans up what it
     // holds in memory and reports why it stopped.
     let ledger_failed = suite.ledger.write_failed();
+    let max_duration = options
+        .max_duration
+        .unwrap_or_else(|| default_max_duration(dialect.platform(), timeout, suite.async_wait));
+    let mut out_of_time = false;
     let interrupted = tokio::select! {
         biased;
         () = ledger_failed => true,
         () = interrupt => true,
+        () = tokio::time::sleep(max_duration) => {
+            out_of_time = true;
+            true
+        }
         () = suite.run() => false,
     };
     let ledger_reason = suite
@@ -221,17 +239,24 @@ pub async fn run_suite(
         .error()
         .map(|error| format!("not run: the ledger stopped accepting writes ({error})"));
     let cleanup = suite::cleanup(dialect, &suite.ctx, &suite.transport, &mut suite.ledger);
-    report.leftovers = if interrupted {
+    let cleaned = if interrupted {
         tokio::time::timeout(CLEANUP_AFTER_INTERRUPT, cleanup)
             .await
-            .unwrap_or_default()
+            .ok()
     } else {
-        cleanup.await
+        Some(cleanup.await)
     };
+    report.leftovers = outstanding(&suite.ledger, cleaned);
     report.interrupted = interrupted;
     report.unreachable = suite.unreachable;
+    let out_of_time_reason = format!(
+        "not finished: the run reached its --max-duration of {} s",
+        max_duration.as_secs_f64()
+    );
     let reason = if let Some(reason) = &ledger_reason {
         reason.as_str()
+    } else if out_of_time {
+        out_of_time_reason.as_str()
     } else if interrupted {
         "not run: interrupted"
     } else if suite.unreachable {
@@ -246,8 +271,64 @@ pub async fn run_suite(
         }
     }
     report.duration_ms = started.elapsed().as_millis() as u64;
+    suite.redactor.redact_report(&mut report);
     report.finish();
     Ok(report)
+}
+
+/// Everything a run leaves behind: what its cleanup could not deprovision (`cleaned`; `None`
+/// when the cleanup ran out of time), every resource still live, and every provision whose
+/// answer was never read (it may have created something).
+fn outstanding(record: &RunRecord, cleaned: Option<Vec<Leftover>>) -> Vec<Leftover> {
+    let ran_out_of_time = cleaned.is_none();
+    let mut leftovers = cleaned.unwrap_or_default();
+    if ran_out_of_time {
+        for resource in record.live() {
+            if !leftovers.iter().any(|leftover| leftover.id == resource.id) {
+                leftovers.push(Leftover {
+                    id: resource.id,
+                    reason: "the cleanup ran out of time before deprovisioning it".into(),
+                });
+            }
+        }
+    }
+    for input in record.pending() {
+        leftovers.push(Leftover {
+            id: format!("(provision {})", input.uuid),
+            reason: "its provision was never answered, so it may exist on the provider".into(),
+        });
+    }
+    leftovers
+}
+
+/// The redactor of a run: the manifest's secrets, and a password written into a URL.
+fn run_redactor(manifest: &Manifest, endpoints: &manifest_core::Endpoints) -> Redactor {
+    let redactor = Redactor::new(manifest.secrets());
+    for url in std::iter::once(&endpoints.base_url).chain(endpoints.sso_url.as_ref()) {
+        if let Some(password) = url.password() {
+            redactor.add(&manifest_core::Secret::new(password));
+        }
+    }
+    redactor
+}
+
+/// How long a run may take unless `--max-duration` says: every applicable check waiting one
+/// full request deadline, plus one wait for an asynchronous provision. A correct provider,
+/// however slow within its deadlines, finishes well inside it; one that answers provisions and
+/// then hangs cannot hold a CI job much longer.
+pub fn default_max_duration(
+    platform: Platform,
+    deadline: Duration,
+    async_wait: Duration,
+) -> Duration {
+    let checks = manifest_core::catalog::for_platform(platform).count();
+    deadline * u32::try_from(checks).unwrap_or(u32::MAX) + async_wait
+}
+
+/// Where a run's work stops when the ledger refused to record a provision: the request is not
+/// sent, and the run, which watches the ledger, ends and cleans up from memory.
+async fn stop_unrecorded() {
+    std::future::pending::<()>().await;
 }
 
 /// The endpoints of `environment`, with the provisioning URL replaced by `base_url` when given
@@ -316,5 +397,61 @@ fn record_manifest_checks(dialect: &dyn Dialect, manifest: &Manifest, book: &mut
         if check.area() == "manifest" {
             book.pass(check.id);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(uuid: &str) -> manifest_core::ProvisionInput {
+        manifest_core::ProvisionInput {
+            uuid: uuid.into(),
+            app_slug: format!("slug-{uuid}"),
+            app_name: "app".into(),
+            resource_name: "resource".into(),
+            plan: "test".into(),
+            region: "us".into(),
+            options: BTreeMap::new(),
+            api_token: manifest_core::Secret::new("generated-token"),
+            log_drain_token: "d.0123".into(),
+        }
+    }
+
+    fn record() -> RunRecord {
+        let mut record = RunRecord::new(
+            Ledger::in_memory().unwrap(),
+            Scope {
+                platform: Platform::Heroku,
+                target: "http://127.0.0.1:1/heroku/resources".parse().unwrap(),
+                manifest_path: None,
+                environment: Environment::Test,
+            },
+        );
+        assert!(record.intend(&input("u-live")));
+        record.record(manifest_core::Resource {
+            id: "res-live".into(),
+            input: input("u-live"),
+            plan: "test".into(),
+            config: BTreeMap::new(),
+        });
+        assert!(record.intend(&input("u-pending")));
+        record
+    }
+
+    #[test]
+    fn a_cleanup_that_ran_out_of_time_names_everything_still_outstanding() {
+        let leftovers = outstanding(&record(), None);
+        let ids: Vec<&str> = leftovers.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(ids, ["res-live", "(provision u-pending)"]);
+        assert!(leftovers[0].reason.contains("ran out of time"));
+        assert!(leftovers[1].reason.contains("never answered"));
+    }
+
+    #[test]
+    fn a_finished_cleanup_still_names_unanswered_provisions() {
+        let leftovers = outstanding(&record(), Some(Vec::new()));
+        let ids: Vec<&str> = leftovers.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(ids, ["(provision u-pending)"]);
     }
 }

@@ -584,7 +584,9 @@ impl<'a> Machine<'a> {
                 self.inputs().provision(plan),
             ),
         };
-        self.record().intend(&input);
+        if !self.record().intend(&input) {
+            crate::stop_unrecorded().await;
+        }
         let request = self.dialect.provision(self.ctx, &input);
         let response = match self.send(attempt, request).await {
             Ok(response) => response,
@@ -730,7 +732,9 @@ impl<'a> Machine<'a> {
                 self.inputs().provision(plan),
             ),
         };
-        self.record().intend(&input);
+        if !self.record().intend(&input) {
+            crate::stop_unrecorded().await;
+        }
         let request = self.dialect.provision(self.ctx, &input);
         let mut copies = tokio::task::JoinSet::new();
         for _ in 0..CONCURRENT_COPIES {
@@ -1749,9 +1753,14 @@ pub async fn replay(
     let endpoints = crate::endpoints(&manifest, options.environment, options.base_url.as_ref())
         .ok_or(RunError::NoEndpoint(options.environment))?;
     let timeout = options.timeout.unwrap_or(expectations.deadline_must);
-    let transport = Transport::new(&endpoints.base_url, timeout).map_err(RunError::Client)?;
+    let redactor = crate::run_redactor(&manifest, &endpoints);
+    let transport = Transport::new(&endpoints.base_url, timeout)
+        .map_err(RunError::Client)?
+        .learning_into(&redactor);
     let sso_origin = endpoints.sso_url.as_ref().unwrap_or(&endpoints.base_url);
-    let browser = Transport::new(sso_origin, timeout).map_err(RunError::Client)?;
+    let browser = Transport::new(sso_origin, timeout)
+        .map_err(RunError::Client)?
+        .learning_into(&redactor);
     let ledger = match options.ledger {
         Some(ledger) => ledger,
         None => Ledger::in_memory()?,
@@ -1768,7 +1777,6 @@ pub async fn replay(
     let callbacks = CallbackServer::start().await.map_err(RunError::Callback)?;
     let plan = crate::first_plan(&manifest, expectations);
     let region = crate::region(&manifest, expectations);
-    let redactor = Redactor::new(manifest.secrets());
     let manifest = Arc::new(manifest);
     let ctx = Ctx {
         credentials: manifest.credentials.clone(),
@@ -1779,7 +1787,9 @@ pub async fn replay(
     };
     // Fresh uuids: the saved run's were deprovisioned, and a provider may refuse them again.
     let seed = getrandom::u64().map_err(|error| RunError::Random(error.to_string()))?;
-    let mut inputs = InputGenerator::new(seed, BTreeMap::new(), region);
+    let mut inputs =
+        InputGenerator::new(seed, BTreeMap::new(), region).issuing_into(callbacks.issued());
+    let ledger_failed = record.write_failed();
     let machine = Machine {
         dialect,
         ctx: &ctx,
@@ -1793,6 +1803,7 @@ pub async fn replay(
     };
     let run = tokio::select! {
         biased;
+        () = ledger_failed => None,
         () = interrupt => None,
         run = machine.run(&reproduction.steps) => Some(run),
     };
@@ -1814,12 +1825,23 @@ pub async fn replay(
             (ReplayVerdict::NoAnswer, *connect && run.taken.len() == 1)
         }
     };
+    let transcript = crate::evidence::limit(redactor.redact(&run.transcript()), 64 * 1024);
+    let mut exchanges = run.exchanges;
+    exchanges
+        .iter_mut()
+        .for_each(|exchange| redactor.redact_exchange(exchange));
     Ok(Replayed {
         verdict,
-        transcript: run.transcript(),
-        exchanges: run.exchanges,
+        transcript,
+        exchanges,
         unreachable,
-        leftovers,
+        leftovers: leftovers
+            .into_iter()
+            .map(|leftover| Leftover {
+                reason: redactor.redact(&leftover.reason),
+                ..leftover
+            })
+            .collect(),
     })
 }
 

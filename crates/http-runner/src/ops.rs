@@ -92,7 +92,7 @@ pub struct OperationsOptions {
 /// # -> Result<(), Box<dyn std::error::Error>> {
 /// use http_runner::{Ledger, Operations, OperationsOptions};
 ///
-/// let ledger = Ledger::open(Ledger::default_path())?;
+/// let ledger = Ledger::open(Ledger::default_path()?)?;
 /// let operations = Operations::new(dialect, manifest, OperationsOptions::default(), ledger)?;
 /// let resource = operations
 ///     .provision(&operations.default_plan(), Default::default())
@@ -128,14 +128,16 @@ impl<'a> Operations<'a> {
         let timeout = options
             .timeout
             .unwrap_or(dialect.expectations().deadline_must);
-        let transport = Transport::new(&endpoints.base_url, timeout).map_err(OpError::Client)?;
+        let redactor = crate::run_redactor(&manifest, &endpoints);
+        let transport = Transport::new(&endpoints.base_url, timeout)
+            .map_err(OpError::Client)?
+            .learning_into(&redactor);
         let scope = Scope {
             platform: dialect.platform(),
             target: endpoints.base_url.clone(),
             manifest_path: options.manifest_path,
             environment: options.environment,
         };
-        let redactor = Redactor::new(manifest.secrets());
         let ctx = Ctx {
             credentials: manifest.credentials.clone(),
             manifest: Arc::new(manifest),
@@ -444,11 +446,12 @@ impl<'a> Operations<'a> {
     /// Replays a pending entry's provision. `Some` names the resource it created (now marked
     /// live); `None` means it created nothing (now marked failed).
     async fn replay(&self, entry: &LedgerEntry) -> Result<Option<Resource>, String> {
+        let input = entry.replayable_input();
         let response = self
-            .send_provision(&entry.input)
+            .send_provision(&input)
             .await
             .map_err(|error| format!("replaying the provision: {error}"))?;
-        if let Some(id) = answered_id(self.dialect, &entry.input, &response) {
+        if let Some(id) = answered_id(self.dialect, &input, &response) {
             self.ledger
                 .mark_live(entry.id, &id)
                 .map_err(|error| error.to_string())?;
@@ -600,6 +603,26 @@ impl Group {
         let manifest = dialect
             .load_manifest(manifest_core::Source::new(path.display().to_string(), text))
             .map_err(|_| format!("the manifest {} cannot be read", path.display()))?;
+        // The row says where to go, but a row can be planted: the manifest's credentials only
+        // ever go to a provider the manifest itself names.
+        let named: Vec<Url> = [Environment::Test, Environment::Production]
+            .into_iter()
+            .filter_map(|environment| manifest.endpoints(environment))
+            .map(|endpoints| endpoints.base_url.clone())
+            .collect();
+        if !named.iter().any(|url| url.origin() == self.target.origin()) {
+            return Err(format!(
+                "refused: the ledger names {}, which the manifest {} does not name, so its \
+                 credentials are not sent there (the manifest names {})",
+                self.target.origin().ascii_serialization(),
+                path.display(),
+                named
+                    .iter()
+                    .map(|url| url.origin().ascii_serialization())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         Operations::new(
             dialect,
             manifest,

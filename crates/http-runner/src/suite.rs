@@ -396,7 +396,9 @@ impl Suite<'_> {
     /// Sends a provision with the platform's credentials, recorded as pending until its
     /// answer has been read.
     async fn send_provision(&mut self, input: &ProvisionInput) -> Sent {
-        self.ledger.intend(input);
+        if !self.ledger.intend(input) {
+            crate::stop_unrecorded().await;
+        }
         let request = self.dialect.provision(&self.ctx, input);
         self.send(request).await
     }
@@ -895,7 +897,9 @@ impl Suite<'_> {
 
     async fn concurrent_replay(&mut self) {
         let input = self.inputs.provision(&self.plan);
-        self.ledger.intend(&input);
+        if !self.ledger.intend(&input) {
+            crate::stop_unrecorded().await;
+        }
         let request = self.dialect.provision(&self.ctx, &input);
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..CONCURRENT_REPLAYS {

@@ -74,9 +74,11 @@ async fn the_same_seed_sends_the_same_requests() {
             .exchanges
             .iter()
             .map(|e| {
-                // The callback listener's port differs between runs; everything else must not.
+                // The callback listener's port differs between runs, and so does the uuid (a
+                // per-run nonce keeps two runs with one seed apart); everything else must not.
                 let mut body: serde_json::Value = serde_json::from_str(&e.request.body).unwrap();
                 body.as_object_mut().unwrap().remove("callback_url");
+                body.as_object_mut().unwrap().remove("uuid");
                 body.to_string()
             })
             .collect()
@@ -84,6 +86,11 @@ async fn the_same_seed_sends_the_same_requests() {
     let (first, _) = run_against(ReferenceAddon::new(Platform::Heroku), options()).await;
     let (second, _) = run_against(ReferenceAddon::new(Platform::Heroku), options()).await;
     assert_eq!(bodies(&first), bodies(&second));
+    let uuid = |report: &Report| {
+        let body = &report.check("provision.status").unwrap().exchanges[0].request.body;
+        serde_json::from_str::<serde_json::Value>(body).unwrap()["uuid"].clone()
+    };
+    assert_ne!(uuid(&first), uuid(&second), "two runs never share a uuid");
     let mut other = options();
     other.seed = 8;
     let (third, _) = run_against(ReferenceAddon::new(Platform::Heroku), other).await;

@@ -292,3 +292,122 @@ async fn a_suite_run_records_into_the_ledger_and_settles_everything() {
     );
     setup.addon.shutdown().await;
 }
+
+#[tokio::test]
+async fn cleanup_refuses_a_planted_row_naming_another_origin() {
+    let setup = setup(ReferenceAddon::new(Platform::Heroku)).await;
+    let foreign = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+    let operations = operations(&setup);
+    let plan = operations.default_plan();
+    let planted = setup
+        .ledger
+        .begin(
+            &Scope {
+                platform: Platform::Heroku,
+                target: format!("http://{}/heroku/resources", foreign.addr())
+                    .parse()
+                    .unwrap(),
+                manifest_path: Some(setup.manifest_path.clone()),
+                environment: Environment::Test,
+            },
+            &operations.fresh_input(&plan, BTreeMap::new()).unwrap(),
+        )
+        .unwrap();
+    let honest = setup
+        .ledger
+        .begin(
+            &Scope {
+                platform: Platform::Heroku,
+                target: operations.target().clone(),
+                manifest_path: Some(setup.manifest_path.clone()),
+                environment: Environment::Test,
+            },
+            &operations.fresh_input(&plan, BTreeMap::new()).unwrap(),
+        )
+        .unwrap();
+    let outcomes = cleanup_leftovers(&setup.ledger, &heroku, None)
+        .await
+        .unwrap();
+    let planted_outcome = &outcomes.iter().find(|(e, _)| e.id == planted).unwrap().1;
+    let reason = planted_outcome.as_ref().unwrap_err();
+    assert!(
+        reason.contains("refused") && reason.contains(&foreign.addr().to_string()),
+        "{reason}"
+    );
+    assert_eq!(
+        foreign.requests_seen(),
+        0,
+        "nothing was sent to the other origin"
+    );
+    let honest_outcome = &outcomes.iter().find(|(e, _)| e.id == honest).unwrap().1;
+    assert_eq!(honest_outcome, &Ok(()));
+    assert_eq!(
+        setup.ledger.entry(planted).unwrap().unwrap().state,
+        EntryState::Pending,
+        "the refused row stays outstanding"
+    );
+    foreign.shutdown().await;
+    setup.addon.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_provision_the_ledger_cannot_record_is_not_sent() {
+    let setup = setup(ReferenceAddon::new(Platform::Heroku)).await;
+    let path = setup.ledger.path().unwrap().to_path_buf();
+    // Another process holds the write lock for the whole run.
+    let locker = rusqlite::Connection::open(&path).unwrap();
+    locker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let report = run_suite(
+        &Heroku,
+        manifest(&setup.manifest_path),
+        RunOptions {
+            seed: 3,
+            cases: 1,
+            ledger: Some(setup.ledger.clone()),
+            manifest_path: Some(setup.manifest_path.clone()),
+            ..RunOptions::default()
+        },
+        std::future::pending(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        setup.addon.requests_seen(),
+        0,
+        "no provision went out unrecorded"
+    );
+    let provision = report
+        .checks
+        .iter()
+        .find(|check| check.id == "provision.status")
+        .unwrap();
+    assert!(
+        provision
+            .message
+            .contains("the ledger stopped accepting writes"),
+        "{provision:?}"
+    );
+    assert!(report.interrupted);
+    assert!(report.leftovers.is_empty(), "{:?}", report.leftovers);
+    locker.execute_batch("ROLLBACK").unwrap();
+
+    // Without the lock the same run provisions (and cleans up): the lock was the cause.
+    let report = run_suite(
+        &Heroku,
+        manifest(&setup.manifest_path),
+        RunOptions {
+            seed: 3,
+            cases: 1,
+            only: vec!["provision.status".into()],
+            ledger: Some(setup.ledger.clone()),
+            manifest_path: Some(setup.manifest_path.clone()),
+            ..RunOptions::default()
+        },
+        std::future::pending(),
+    )
+    .await
+    .unwrap();
+    assert!(setup.addon.requests_seen() > 0);
+    assert!(!report.interrupted);
+    setup.addon.shutdown().await;
+}

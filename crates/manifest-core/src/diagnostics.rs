@@ -151,64 +151,111 @@ const SECRET_KEYS: [&str; 4] = ["password", "salt", "secret", "token"];
 
 /// The text with the value of every secret-looking key (`"password": "..."`, `auth-token: ...`)
 /// replaced by `*`s of the same byte length, so that snippets shown around a problem never
-/// print a secret and every span still points at the same place.
+/// print a secret and every span still points at the same place. A key is read as the format
+/// reads it (`"pass\u0077ord"` is `password`), and its value is found wherever it sits: on the
+/// key's line, on the lines after it, or in a YAML block scalar.
 pub fn mask_secret_values(text: &str) -> String {
     let mut masked = text.as_bytes().to_vec();
-    let mut line_start = 0;
-    for line in text.split_inclusive('\n') {
-        let lower = line.to_ascii_lowercase();
-        // Every secret-looking key on the line: one-line manifests hold several.
-        for key in SECRET_KEYS {
-            for (at, _) in lower.match_indices(key) {
-                if let Some(value) = secret_value_range(line, at + key.len()) {
-                    for byte in &mut masked[line_start + value.start..line_start + value.end] {
-                        *byte = b'*';
-                    }
+    for (colon, _) in text.match_indices(':') {
+        let Some(key) = key_before(text, colon) else {
+            continue;
+        };
+        let key = key.to_lowercase();
+        if !SECRET_KEYS.iter().any(|word| key.contains(word)) {
+            continue;
+        }
+        for range in value_after(text, colon) {
+            for byte in &mut masked[range] {
+                if !byte.is_ascii_whitespace() {
+                    *byte = b'*';
                 }
             }
         }
-        line_start += line.len();
     }
     String::from_utf8(masked).unwrap_or_default()
 }
 
-/// Where the value after a key ends up on its line: a quoted string's contents, or the rest of
-/// an unquoted (YAML) value.
-fn secret_value_range(line: &str, after_key: usize) -> Option<std::ops::Range<usize>> {
-    let rest = &line[after_key..];
-    let colon = rest.find(':')?;
-    let between = &rest[..colon];
-    if !between.chars().all(|c| {
-        c == '"' || c == '\'' || c.is_whitespace() || c.is_alphanumeric() || c == '_' || c == '-'
-    }) {
-        return None;
+/// The key a `:` at `colon` ends, decoded: a quoted key (JSON escapes read), or a bare one.
+fn key_before(text: &str, colon: usize) -> Option<String> {
+    let before = text[..colon].trim_end();
+    let bytes = before.as_bytes();
+    let last = *bytes.last()?;
+    if last == b'"' || last == b'\'' {
+        let mut open = bytes.len() - 1;
+        loop {
+            open = before[..open].rfind(last as char)?;
+            let backslashes = bytes[..open]
+                .iter()
+                .rev()
+                .take_while(|b| **b == b'\\')
+                .count();
+            if last == b'\'' || backslashes % 2 == 0 {
+                break;
+            }
+        }
+        let quoted = &before[open..];
+        if let (b'"', Ok(key)) = (last, serde_json::from_str::<String>(quoted)) {
+            return Some(key);
+        }
+        return Some(quoted.trim_matches(last as char).to_string());
     }
-    let value_start = after_key + colon + 1;
-    let value = &line[value_start..];
-    let leading = value.len() - value.trim_start().len();
-    let start = value_start + leading;
-    let value = &line[start..];
-    if let Some(quoted) = value.strip_prefix('"') {
-        let mut end = 0;
-        let mut escaped = false;
-        for (at, c) in quoted.char_indices() {
-            match c {
-                '\\' if !escaped => escaped = true,
-                '"' if !escaped => {
-                    end = at;
+    let start = before
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '.'))
+        .map_or(0, |at| {
+            at + before[at..].chars().next().map_or(1, char::len_utf8)
+        });
+    (start < before.len()).then(|| before[start..].to_string())
+}
+
+/// Where the value of the key ending at `colon` lies: a quoted string's contents, the rest of
+/// an unquoted (YAML) line, or the lines of a block scalar; nothing for a nested block.
+fn value_after(text: &str, colon: usize) -> Vec<std::ops::Range<usize>> {
+    let rest = &text[colon + 1..];
+    let start = colon + 1 + (rest.len() - rest.trim_start().len());
+    let Some(first) = text[start..].chars().next() else {
+        return Vec::new();
+    };
+    let line_end = |from: usize| text[from..].find('\n').map_or(text.len(), |end| from + end);
+    match first {
+        '"' | '\'' => {
+            let mut end = start + 1;
+            let mut escaped = false;
+            for (at, c) in text[start + 1..].char_indices() {
+                end = start + 1 + at;
+                match c {
+                    '\\' if first == '"' && !escaped => escaped = true,
+                    '\n' => break,
+                    c if c == first && !escaped => break,
+                    _ => escaped = false,
+                }
+                end += c.len_utf8();
+            }
+            std::iter::once(start + 1..end).collect()
+        }
+        '{' | '[' => Vec::new(),
+        '|' | '>' => {
+            // A block scalar: every following line indented deeper than the key's.
+            let key_line = text[..colon].rfind('\n').map_or(0, |at| at + 1);
+            let indent = |line: &str| line.len() - line.trim_start_matches(' ').len();
+            let key_indent = indent(&text[key_line..colon]);
+            let mut ranges = Vec::new();
+            let mut line_start = line_end(start) + 1;
+            while line_start < text.len() {
+                let end = line_end(line_start);
+                let line = &text[line_start..end];
+                if !line.trim().is_empty() && indent(line) <= key_indent {
                     break;
                 }
-                _ => escaped = false,
+                ranges.push(line_start..end);
+                line_start = end + 1;
             }
-            end = at + c.len_utf8();
+            ranges
         }
-        Some(start + 1..start + 1 + end)
-    } else {
-        let trimmed = value.trim_end().trim_end_matches(',');
-        // A lone `{` or `[` opens a nested block whose lines carry no value of this key;
-        // anything else, even a broken `[secret`, is the value.
-        (!trimmed.is_empty() && trimmed != "{" && trimmed != "[")
-            .then(|| start..start + trimmed.len())
+        _ => {
+            let end = line_end(start);
+            let value = text[start..end].trim_end().trim_end_matches(',');
+            std::iter::once(start..start + value.len()).collect()
+        }
     }
 }
 
@@ -317,6 +364,28 @@ mod tests {
             !rendered.contains("hunter2") && !rendered.contains("pepper"),
             "{rendered}"
         );
+    }
+
+    #[test]
+    fn secrets_are_masked_wherever_their_value_sits() {
+        let cases = [
+            ("{\n  \"password\":\n    \"hunter2\"\n}", "hunter2"),
+            ("{\"pass\\u0077ord\": \"hunter2\"}", "hunter2"),
+            ("{\"sso_salt\"\n  : \"pepper99\"}", "pepper99"),
+            ("api:\n  password:\n    hunter2\n  id: x\n", "hunter2"),
+            (
+                "sso_secret: |\n  line-one-secret\n  line-two-secret\nid: x\n",
+                "line-",
+            ),
+            ("auth_token: 'quoted-secret'\n", "quoted-secret"),
+        ];
+        for (text, secret) in cases {
+            let masked = mask_secret_values(text);
+            assert_eq!(masked.len(), text.len());
+            assert!(!masked.contains(secret), "{secret} in {masked}");
+        }
+        let kept = mask_secret_values("sso_secret: |\n  s3cr3t\nid: my-addon\nurl: https://x\n");
+        assert!(kept.contains("id: my-addon\nurl: https://x"), "{kept}");
     }
 
     #[test]

@@ -164,6 +164,7 @@ impl Global {
             ),
             options: self.login_options(),
             timeout: None,
+            max_duration: None,
             format: self.format,
             output: None,
             seed: self.seed,

@@ -135,6 +135,7 @@ impl Global {
             plan_change_to: None,
             options: Vec::new(),
             timeout: None,
+            max_duration: None,
             format: self.format,
             output: None,
             seed: self.seed,

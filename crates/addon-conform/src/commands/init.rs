@@ -9,6 +9,7 @@ use manifest_core::{Secret, exit};
 
 use crate::args::InitArgs;
 use crate::error::CliError;
+use crate::private_file::{Links, write_private};
 use crate::registry;
 
 /// 16 random bytes from the operating system, as 32 lowercase hex characters.
@@ -36,34 +37,34 @@ pub fn init(args: &InitArgs) -> Result<i32, CliError> {
     };
     let text = registry::skeleton(dialect.as_ref(), &secrets, args.sso.map(Into::into))?;
 
-    let mut options = OpenOptions::new();
-    options.write(true);
-    if args.force {
-        options.create(true).truncate(true);
-    } else {
-        // `create_new` refuses atomically, so a file appearing meanwhile is not overwritten either.
-        options.create_new(true);
-    }
-    #[cfg(unix)]
-    {
-        // The file holds the provisioning password and the SSO salt.
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&path).map_err(|error| {
-        if error.kind() == io::ErrorKind::AlreadyExists {
-            CliError::usage(format!(
-                "{} already exists; pass --force to replace it (its password and SSO salt \
-                 would change)",
-                path.display()
-            ))
-        } else {
-            CliError::file("cannot create", &path, error)
+    if !args.force {
+        // `create_new` refuses atomically, so a file appearing meanwhile is not overwritten.
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            // The file holds the provisioning password and the SSO salt.
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
         }
-    })?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|error| CliError::file("cannot write", &path, error))?;
+        let mut file = options.open(&path).map_err(|error| {
+            if error.kind() == io::ErrorKind::AlreadyExists {
+                CliError::usage(format!(
+                    "{} already exists; pass --force to replace it (its password and SSO salt \
+                     would change)",
+                    path.display()
+                ))
+            } else {
+                CliError::file("cannot create", &path, error)
+            }
+        })?;
+        file.write_all(text.as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(|error| CliError::file("cannot write", &path, error))?;
+    } else {
+        write_private(&path, &text, Links::Replace)
+            .map_err(|error| CliError::file("cannot write", &path, error))?;
+    }
 
     println!(
         "wrote a {} manifest to {} with a fresh password and SSO salt",

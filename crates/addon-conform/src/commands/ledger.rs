@@ -16,7 +16,10 @@ const LIST_SCHEMA: &str = "addon-conform/ledger/v1";
 
 /// Opens the ledger at `path`, or the user's ledger.
 pub fn open_ledger(path: Option<&Path>) -> Result<Ledger, CliError> {
-    let path = path.map_or_else(Ledger::default_path, Path::to_path_buf);
+    let path = match path {
+        Some(path) => path.to_path_buf(),
+        None => Ledger::default_path()?,
+    };
     Ok(Ledger::open(path)?)
 }
 

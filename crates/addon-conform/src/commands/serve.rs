@@ -11,6 +11,7 @@ use reference_addon::{Fault, ReferenceAddon};
 use crate::args::ServeReferenceArgs;
 use crate::commands::test::ctrl_c;
 use crate::error::CliError;
+use crate::private_file::{Links, write_private};
 use crate::registry;
 
 /// Every fault with the platforms it applies to and what it breaks.
@@ -57,7 +58,7 @@ fn write_manifest(
 ) -> Result<ManifestOut, CliError> {
     match chosen {
         Some(path) => {
-            std::fs::write(path, text)
+            write_private(path, text, Links::Replace)
                 .map_err(|error| CliError::file("cannot write", path, error))?;
             Ok(ManifestOut::Chosen(path.clone()))
         }

@@ -11,14 +11,38 @@ use crate::args::{ColorChoice, ReportFormat, TestArgs};
 use crate::commands::ledger::open_run_ledger;
 use crate::error::CliError;
 use crate::load::ManifestFile;
+use crate::private_file::{Links, write_private};
 use crate::render;
 
-/// Completes on Ctrl-C. Where no handler can be installed the run is simply never interrupted:
-/// completing at once would cancel every run before it starts.
+/// Completes on Ctrl-C, or on SIGTERM (what CI runners and `kill` send), so both get the same
+/// cleanup. Where no handler can be installed the run is simply never interrupted by that
+/// signal: completing at once would cancel every run before it starts.
 pub async fn ctrl_c() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate() => {}
     }
+}
+
+#[cfg(unix)]
+async fn terminate() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut terminate) => {
+            terminate.recv().await;
+        }
+        Err(_) => std::future::pending::<()>().await,
+    }
+}
+
+#[cfg(not(unix))]
+async fn terminate() {
+    std::future::pending::<()>().await;
 }
 
 /// A seed from the operating system, for runs that do not name one.
@@ -42,6 +66,7 @@ pub fn run_options(args: &TestArgs, seed: u64) -> RunOptions {
         plan_change_to: args.plan_change_to.clone(),
         options: args.options_map(),
         timeout: args.timeout,
+        max_duration: args.max_duration,
         seed,
         cases: args.cases,
         resource: args.resource.clone(),
@@ -112,7 +137,7 @@ pub async fn test(args: &TestArgs, color: ColorChoice) -> Result<i32, CliError> 
     match &args.output {
         Some(path) => {
             let text = render_report(&report, args.format, false)?;
-            std::fs::write(path, text)
+            write_private(path, &text, Links::Follow)
                 .map_err(|error| CliError::file("cannot write", path, error))?;
             for note in render::run_notes(&report) {
                 eprintln!("note: {note}");

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use manifest_core::{CheckResult, Report, Status};
 
-use super::{by_area, evidence, run_notes, summary_line};
+use super::{by_area, evidence, run_notes, summary_line, terminal_safe_report};
 
 const RED: &str = "31";
 const GREEN: &str = "32";
@@ -44,6 +44,7 @@ fn skipped_alike<'a>(checks: &[&'a CheckResult]) -> Option<&'a str> {
 }
 
 pub fn render(report: &Report, color: bool) -> String {
+    let report = &terminal_safe_report(report);
     let mut out = String::new();
     let header = format!(
         "addon-conform {}: {}, {} environment, {}",
@@ -137,10 +138,17 @@ mod tests {
         assert!(text.contains(
             "note: the provider could not be reached at http://127.0.0.1:4567/heroku/resources"
         ));
-        assert!(text.contains("note: the run was interrupted"));
         assert!(text.contains(
-            "note: resource 42 is still provisioned and must be removed by hand: the deprovision \
-             answered 500"
+            "note: the run was interrupted; 1 of what it provisioned may still exist on the \
+             provider"
         ));
+        assert!(!text.contains("was deprovisioned"), "{text}");
+        assert!(
+            text.contains("note: resource 42 is still provisioned: the deprovision answered 500")
+        );
+        assert!(
+            text.contains("`addon-conform ledger cleanup` deprovisions"),
+            "{text}"
+        );
     }
 }

@@ -22,6 +22,48 @@ pub fn by_area(checks: &[CheckResult]) -> Vec<(&str, Vec<&CheckResult>)> {
     areas
 }
 
+/// The text with every character that could steer a terminal written as an escape instead:
+/// control characters (ESC, OSC's BEL, NUL, CR, ...) but line feeds and tabs, and the Unicode
+/// controls that reorder or hide text. A provider's answer cannot rewrite or hide lines.
+pub fn terminal_safe(text: &str) -> String {
+    let steers = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(steers) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if steers(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// A copy of the report whose every provider-controlled string is [`terminal_safe`].
+pub fn terminal_safe_report(report: &Report) -> Report {
+    let mut report = report.clone();
+    report.target = terminal_safe(&report.target);
+    for check in &mut report.checks {
+        check.message = terminal_safe(&check.message);
+        for exchange in &mut check.exchanges {
+            exchange.curl = terminal_safe(&exchange.curl);
+            if let Some(error) = &mut exchange.error {
+                *error = terminal_safe(error);
+            }
+        }
+    }
+    for leftover in &mut report.leftovers {
+        leftover.id = terminal_safe(&leftover.id);
+        leftover.reason = terminal_safe(&leftover.reason);
+    }
+    report
+}
+
 /// `N passed, N failed, N warned, N skipped (seed S, T ms)`.
 pub fn summary_line(report: &Report) -> String {
     let summary = &report.summary;
@@ -46,17 +88,45 @@ pub fn run_notes(report: &Report) -> Vec<String> {
             report.target
         ));
     }
-    if report.interrupted {
+    let unfinished: Vec<&str> = report
+        .checks
+        .iter()
+        .filter(|check| check.message.starts_with("not finished:"))
+        .map(|check| check.id.as_str())
+        .collect();
+    if !unfinished.is_empty() {
+        notes.push(format!(
+            "the run reached its time limit (--max-duration); {} checks did not finish: {}",
+            unfinished.len(),
+            unfinished.join(", ")
+        ));
+    }
+    if report.interrupted && report.leftovers.is_empty() {
         notes.push(
             "the run was interrupted; what it had provisioned was deprovisioned before it stopped"
                 .to_string(),
         );
+    } else if report.interrupted {
+        notes.push(format!(
+            "the run was interrupted; {} of what it provisioned may still exist on the provider",
+            report.leftovers.len()
+        ));
     }
     for leftover in &report.leftovers {
         notes.push(format!(
-            "resource {} is still provisioned and must be removed by hand: {}",
+            "resource {} is still provisioned: {}",
             leftover.id, leftover.reason
         ));
+    }
+    for note in &mut notes {
+        *note = terminal_safe(note);
+    }
+    if !report.leftovers.is_empty() {
+        notes.push(
+            "`addon-conform ledger cleanup` deprovisions what the ledger still lists (see \
+             `addon-conform ledger list`)"
+                .to_string(),
+        );
     }
     notes
 }
@@ -85,6 +155,23 @@ pub fn evidence(check: &CheckResult) -> Vec<String> {
         (None, None) => {}
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_controls_are_escaped() {
+        let hostile = "ok\x1b]0;pwned\x07\x1b[2K\rPASS\0\u{202e}txt\nnext\tline";
+        let safe = terminal_safe(hostile);
+        for control in ['\x1b', '\x07', '\r', '\0', '\u{202e}'] {
+            assert!(!safe.contains(control), "{control:?} in {safe:?}");
+        }
+        assert!(safe.contains("\\u{1b}]0;pwned\\u{7}"), "{safe}");
+        assert!(safe.contains("\nnext\tline"));
+        assert_eq!(terminal_safe("plain text"), "plain text");
+    }
 }
 
 #[cfg(test)]

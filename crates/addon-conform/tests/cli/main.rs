@@ -5,6 +5,7 @@ mod bitrise;
 mod catalog;
 mod harness;
 mod heroku;
+mod hostile;
 mod ledger;
 mod manifests;
 mod reference;
