@@ -2,6 +2,8 @@
 //! check relies on: bounded time, bounded memory, no redirects followed, no proxy, and
 //! credentials only ever sent to the provider's own origin.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use manifest_core::Credentials;
@@ -24,6 +26,38 @@ pub enum TransportError {
     Other(String),
 }
 
+/// What the requests of a run came to, shared by every transport of the run.
+#[derive(Debug, Default)]
+pub struct Traffic {
+    sent: AtomicU64,
+    /// The depth of the deepest answered request (see [`Traffic::depth`]).
+    deepest_answered: AtomicU64,
+}
+
+impl Traffic {
+    /// How many requests were sent.
+    pub fn requests(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
+    /// The longest chain of requests each sent after the one before it was answered: how many
+    /// round trips the run waited for one after another, which is what its wall time is made
+    /// of on a distant provider. A request's depth is one more than the deepest request
+    /// answered before it was sent.
+    pub fn depth(&self) -> u64 {
+        self.deepest_answered.load(Ordering::Relaxed)
+    }
+
+    fn sending(&self) -> u64 {
+        self.sent.fetch_add(1, Ordering::Relaxed);
+        self.deepest_answered.load(Ordering::Relaxed) + 1
+    }
+
+    fn answered(&self, depth: u64) {
+        self.deepest_answered.fetch_max(depth, Ordering::Relaxed);
+    }
+}
+
 /// Sends [`HttpRequest`]s built by dialects.
 #[derive(Debug, Clone)]
 pub struct Transport {
@@ -31,10 +65,12 @@ pub struct Transport {
     /// The only origin credentials may go to.
     provider_origin: Origin,
     timeout: Duration,
+    traffic: Arc<Traffic>,
 }
 
 impl Transport {
-    pub fn new(provider: &Url, timeout: Duration) -> Result<Self, String> {
+    /// A transport whose requests count in `traffic`.
+    pub fn new(provider: &Url, timeout: Duration, traffic: Arc<Traffic>) -> Result<Self, String> {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
@@ -46,6 +82,7 @@ impl Transport {
             client,
             provider_origin: provider.origin(),
             timeout,
+            traffic,
         })
     }
 
@@ -61,11 +98,15 @@ impl Transport {
                 request.url.origin().ascii_serialization(),
             ));
         }
+        let depth = self.traffic.sending();
         let started = Instant::now();
-        match tokio::time::timeout(self.timeout, self.exchange(request, started)).await {
+        let result = match tokio::time::timeout(self.timeout, self.exchange(request, started)).await
+        {
             Ok(result) => result,
             Err(_) => Err(TransportError::Timeout(self.timeout)),
-        }
+        };
+        self.traffic.answered(depth);
+        result
     }
 
     async fn exchange(

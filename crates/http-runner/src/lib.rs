@@ -51,7 +51,7 @@ pub use lifecycle::{
 pub use ops::{Deprovisioned, OpError, Operations, OperationsOptions, cleanup_leftovers};
 
 use book::{CheckBook, Selection};
-use client::Transport;
+use client::{Traffic, Transport};
 use inputs::InputGenerator;
 use ledger::RunRecord;
 use suite::Suite;
@@ -134,9 +134,11 @@ pub async fn run_suite(
         endpoints.sso_url = Some(sso_url.clone());
     }
     let timeout = options.timeout.unwrap_or(expectations.deadline_must);
-    let transport = Transport::new(&endpoints.base_url, timeout).map_err(RunError::Client)?;
+    let traffic = Arc::new(Traffic::default());
+    let transport =
+        Transport::new(&endpoints.base_url, timeout, traffic.clone()).map_err(RunError::Client)?;
     let sso_origin = endpoints.sso_url.as_ref().unwrap_or(&endpoints.base_url);
-    let browser = Transport::new(sso_origin, timeout).map_err(RunError::Client)?;
+    let browser = Transport::new(sso_origin, timeout, traffic.clone()).map_err(RunError::Client)?;
     let ledger = match &options.ledger {
         Some(ledger) => ledger.clone(),
         None => Ledger::in_memory()?,
@@ -244,6 +246,8 @@ pub async fn run_suite(
         }
     }
     report.duration_ms = started.elapsed().as_millis() as u64;
+    report.requests = traffic.requests();
+    report.request_depth = traffic.depth();
     report.finish();
     Ok(report)
 }

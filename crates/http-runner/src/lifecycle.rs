@@ -56,7 +56,7 @@ use url::Url;
 
 use crate::RunError;
 use crate::callback::CallbackServer;
-use crate::client::{Transport, TransportError};
+use crate::client::{Traffic, Transport, TransportError};
 use crate::evidence::Redactor;
 use crate::inputs::{InputGenerator, seeded_runner};
 use crate::ledger::{Ledger, RunRecord, Scope};
@@ -1749,9 +1749,11 @@ pub async fn replay(
     let endpoints = crate::endpoints(&manifest, options.environment, options.base_url.as_ref())
         .ok_or(RunError::NoEndpoint(options.environment))?;
     let timeout = options.timeout.unwrap_or(expectations.deadline_must);
-    let transport = Transport::new(&endpoints.base_url, timeout).map_err(RunError::Client)?;
+    let traffic = Arc::new(Traffic::default());
+    let transport =
+        Transport::new(&endpoints.base_url, timeout, traffic.clone()).map_err(RunError::Client)?;
     let sso_origin = endpoints.sso_url.as_ref().unwrap_or(&endpoints.base_url);
-    let browser = Transport::new(sso_origin, timeout).map_err(RunError::Client)?;
+    let browser = Transport::new(sso_origin, timeout, traffic).map_err(RunError::Client)?;
     let ledger = match options.ledger {
         Some(ledger) => ledger,
         None => Ledger::in_memory()?,

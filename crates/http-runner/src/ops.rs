@@ -128,7 +128,8 @@ impl<'a> Operations<'a> {
         let timeout = options
             .timeout
             .unwrap_or(dialect.expectations().deadline_must);
-        let transport = Transport::new(&endpoints.base_url, timeout).map_err(OpError::Client)?;
+        let transport = Transport::new(&endpoints.base_url, timeout, Arc::default())
+            .map_err(OpError::Client)?;
         let scope = Scope {
             platform: dialect.platform(),
             target: endpoints.base_url.clone(),

@@ -114,6 +114,13 @@ pub struct Report {
     pub target: String,
     pub seed: u64,
     pub duration_ms: u64,
+    /// How many requests the run sent to the provider, cleanup included.
+    #[serde(default)]
+    pub requests: u64,
+    /// The longest chain of requests each sent after the one before it was answered: the
+    /// round trips the run waited for one after another.
+    #[serde(default)]
+    pub request_depth: u64,
     pub summary: Summary,
     /// Set when the provider could not be reached at all (exit code 3).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -144,6 +151,8 @@ impl Report {
             target,
             seed,
             duration_ms: 0,
+            requests: 0,
+            request_depth: 0,
             summary: Summary::default(),
             unreachable: false,
             interrupted: false,

@@ -106,6 +106,8 @@ async fn a_correct_addon_passes_every_check() {
         insta::assert_json_snapshot!("correct_addon_json", report, {
             ".seed" => "[seed]",
             ".duration_ms" => "[duration]",
+            ".requests" => "[requests]",
+            ".request_depth" => "[depth]",
             ".checks[].duration_ms" => "[duration]",
             ".checks[].exchanges" => "[exchanges]",
         });
