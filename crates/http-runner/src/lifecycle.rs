@@ -1606,6 +1606,7 @@ impl Suite<'_> {
         if !self.book.wants(CHECK) {
             return;
         }
+        self.book.begin(CHECK);
         let seed = self.inputs.seed();
         let sequences = self.cases.max(1).saturating_mul(SEQUENCES_PER_CASE);
         let plans = offered_plans(&self.ctx.manifest, &self.plan, &self.plan_change_to);

@@ -96,7 +96,15 @@ pub struct CheckResult {
     pub status: Status,
     pub level: Level,
     pub message: String,
+    /// From the start of the first request or verdict for the check to the end of the last.
     pub duration_ms: u64,
+    /// When the check's first request went out or its first verdict was recorded, in
+    /// microseconds since the run started.
+    #[serde(default)]
+    pub start_us: u64,
+    /// `duration_ms` in microseconds.
+    #[serde(default)]
+    pub duration_us: u64,
     pub exchanges: Vec<Exchange>,
     /// What reproduces a failure found by generated sequences (`lifecycle.model`): the
     /// platform, the seed and the shortest sequence of steps that still failed, for
@@ -209,6 +217,8 @@ mod tests {
             level: Level::Must,
             message: String::new(),
             duration_ms: 0,
+            start_us: 0,
+            duration_us: 0,
             exchanges: Vec::new(),
             reproduction: None,
         }

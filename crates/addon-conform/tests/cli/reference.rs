@@ -109,6 +109,8 @@ async fn a_correct_addon_passes_every_check() {
             ".requests" => "[requests]",
             ".request_depth" => "[depth]",
             ".checks[].duration_ms" => "[duration]",
+            ".checks[].start_us" => "[start]",
+            ".checks[].duration_us" => "[duration]",
             ".checks[].exchanges" => "[exchanges]",
         });
     });
