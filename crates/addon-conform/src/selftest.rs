@@ -177,8 +177,15 @@ fn faults_for(target: Target, primary: bool) -> Vec<Fault> {
         .collect()
 }
 
-/// Runs the correct add-on and every fault on every target of `platforms`.
+/// Runs the correct add-on and every fault on every target of `platforms`, each run with the
+/// engine's default concurrency.
 pub async fn run_matrix(platforms: &[Platform], seed: u64) -> Matrix {
+    run_matrix_at(platforms, seed, http_runner::DEFAULT_CONCURRENCY).await
+}
+
+/// [`run_matrix`] with each run sending at most `concurrency` requests at once: the verdicts
+/// must not depend on it.
+pub async fn run_matrix_at(platforms: &[Platform], seed: u64, concurrency: usize) -> Matrix {
     let started = Instant::now();
     let permits = Arc::new(Semaphore::new(PARALLEL_RUNS));
     let mut jobs = Vec::new();
@@ -193,7 +200,7 @@ pub async fn run_matrix(platforms: &[Platform], seed: u64) -> Matrix {
             let permits = permits.clone();
             jobs.push(tokio::spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                run_row(target, fault, seed).await
+                run_row(target, fault, seed, concurrency).await
             }));
         }
     }
@@ -229,7 +236,7 @@ pub async fn run_matrix(platforms: &[Platform], seed: u64) -> Matrix {
     }
 }
 
-async fn run_row(target: Target, fault: Option<Fault>, seed: u64) -> Row {
+async fn run_row(target: Target, fault: Option<Fault>, seed: u64, concurrency: usize) -> Row {
     let expected: Vec<&'static str> = fault.map_or_else(Vec::new, |fault| fault.proves().to_vec());
     let collateral: &[&str] = fault.map_or(&[], |fault| fault.collateral());
     let mut row = Row {
@@ -249,6 +256,7 @@ async fn run_row(target: Target, fault: Option<Fault>, seed: u64) -> Row {
         seed,
         cases: 1,
         legacy_sso: target.platform == Platform::Heroku,
+        concurrency: Some(concurrency),
         ..RunOptions::default()
     };
     if let Some(fault) = fault {

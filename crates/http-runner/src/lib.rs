@@ -41,7 +41,7 @@ use manifest_core::{Ctx, Dialect, Environment, Expectations, Manifest, Platform,
 use url::Url;
 
 pub use book::glob_matches;
-pub use client::{BODY_CAP, TransportError};
+pub use client::{BODY_CAP, DEFAULT_CONCURRENCY, TransportError};
 pub use evidence::Redactor;
 pub use ledger::{EntryState, Ledger, LedgerEntry, LedgerError, Scope};
 pub use lifecycle::{
@@ -92,6 +92,10 @@ pub struct RunOptions {
     /// The manifest's file, recorded with every ledger entry so that a later cleanup can
     /// reload its credentials.
     pub manifest_path: Option<PathBuf>,
+    /// At most this many requests in flight to the provider at once, and as many generated
+    /// sequences running at once; `1` runs strictly one request after another. `None`:
+    /// [`DEFAULT_CONCURRENCY`].
+    pub concurrency: Option<usize>,
 }
 
 /// Why a run could not start.
@@ -134,7 +138,9 @@ pub async fn run_suite(
         endpoints.sso_url = Some(sso_url.clone());
     }
     let timeout = options.timeout.unwrap_or(expectations.deadline_must);
-    let traffic = Arc::new(Traffic::default());
+    let traffic = Arc::new(Traffic::new(
+        options.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+    ));
     let transport =
         Transport::new(&endpoints.base_url, timeout, traffic.clone()).map_err(RunError::Client)?;
     let sso_origin = endpoints.sso_url.as_ref().unwrap_or(&endpoints.base_url);

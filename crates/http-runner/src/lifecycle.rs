@@ -732,21 +732,12 @@ impl<'a> Machine<'a> {
         };
         self.record().intend(&input);
         let request = self.dialect.provision(self.ctx, &input);
-        let mut copies = tokio::task::JoinSet::new();
-        for _ in 0..CONCURRENT_COPIES {
-            let transport = self.transport.clone();
-            let request = request.clone();
-            copies.spawn(async move {
-                let started = Instant::now();
-                let response = transport.send(&request).await;
-                (response, started.elapsed())
-            });
-        }
+        let copies = self
+            .transport
+            .send_together(&request, CONCURRENT_COPIES)
+            .await;
         let mut responses = Vec::new();
-        while let Some(joined) = copies.join_next().await {
-            let Ok((response, elapsed)) = joined else {
-                continue;
-            };
+        for (response, elapsed) in copies {
             attempt.sent.push(Sent::Raw {
                 request: request.clone(),
                 response: response.clone(),
