@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use addon_conform::selftest::run_matrix;
+use addon_conform::selftest::run_matrix_at;
 use http_runner::{RunOptions, run_suite};
 use manifest_core::{Platform, Source};
 use reference_addon::ReferenceAddon;
@@ -28,6 +28,8 @@ pub struct BenchOptions {
     pub platforms: Vec<Platform>,
     pub seed: u64,
     pub matrix: bool,
+    /// The suite's `--concurrency`.
+    pub concurrency: usize,
 }
 
 impl Default for BenchOptions {
@@ -38,6 +40,7 @@ impl Default for BenchOptions {
             platforms: vec![Platform::Heroku],
             seed: 1,
             matrix: true,
+            concurrency: http_runner::DEFAULT_CONCURRENCY,
         }
     }
 }
@@ -78,6 +81,7 @@ pub struct Line {
 pub struct Bench {
     pub schema: &'static str,
     pub seed: u64,
+    pub concurrency: usize,
     pub lines: Vec<Line>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub matrix_wall_ms: Option<f64>,
@@ -114,6 +118,7 @@ pub async fn bench(options: &BenchOptions) -> Result<bool, String> {
     let mut bench = Bench {
         schema: "addon-conform/bench/v1",
         seed: options.seed,
+        concurrency: options.concurrency,
         lines,
         matrix_wall_ms: None,
         matrix_rows: None,
@@ -121,9 +126,10 @@ pub async fn bench(options: &BenchOptions) -> Result<bool, String> {
     };
     if options.matrix {
         let started = Instant::now();
-        let matrix = run_matrix(
+        let matrix = run_matrix_at(
             &[Platform::Heroku, Platform::Scalingo, Platform::Bitrise],
             options.seed,
+            options.concurrency,
         )
         .await;
         bench.matrix_wall_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
@@ -174,9 +180,10 @@ fn table(bench: &Bench, runs: usize) -> String {
         }
     }
     out.push_str(&format!(
-        "wall, requests and depth: medians of {runs} run(s); depth: the longest chain of requests \
+        "concurrency {}; wall, requests and depth: medians of {runs} run(s); depth: the longest chain of requests \
          each sent after the one before it was answered; peak RSS: VmHWM of the process running \
-         the suite\n"
+         the suite\n",
+        bench.concurrency
     ));
     if let (Some(wall), Some(rows), Some(passed)) =
         (bench.matrix_wall_ms, bench.matrix_rows, bench.matrix_passed)
@@ -219,6 +226,7 @@ async fn measure(
         .arg(&manifest_path)
         .arg(options.runs.to_string())
         .arg(options.seed.to_string())
+        .arg(options.concurrency.to_string())
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()
@@ -262,6 +270,7 @@ pub async fn child(
     manifest_path: &Path,
     runs: usize,
     seed: u64,
+    concurrency: usize,
 ) -> Result<(), String> {
     let dialect = addon_conform::registry::dialect(platform);
     let text = std::fs::read_to_string(manifest_path)
@@ -277,6 +286,7 @@ pub async fn child(
         let options = RunOptions {
             seed,
             cases: 1,
+            concurrency: Some(concurrency),
             ..RunOptions::default()
         };
         let started = Instant::now();

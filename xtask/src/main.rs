@@ -16,7 +16,7 @@ use std::time::Instant;
 use addon_conform::ColorChoice;
 use addon_conform::commands::test::{ctrl_c, random_seed};
 use addon_conform::render::{human, summary_line};
-use addon_conform::selftest::run_matrix;
+use addon_conform::selftest::{run_matrix, run_matrix_at, verdict_differences};
 use http_runner::{RunOptions, run_suite};
 use manifest_core::{Platform, Source, SsoTransport};
 use reference_addon::ReferenceAddon;
@@ -31,10 +31,14 @@ tasks:
                            and each fault is caught by the checks meant for it and by no other.
                            The matrix is also written to target/conformance-matrix.json
   bench [--runs N] [--round-trips MS,MS,..] [--platforms P,P,..] [--seed N] [--no-matrix]
+        [--concurrency N]
                            run the suite against the reference add-on behind a loopback proxy
                            that adds each round trip (default 0,10,50 ms; Heroku; 3 runs), print
                            wall time, requests, request depth and peak RSS per round trip and the
                            fault matrix's wall time, and write target/bench.json
+  same-verdicts [--seed N] [--at A,B]
+                           run the fault matrix at two concurrencies (default 1 and 16) and
+                           fail unless every row has the same failed checks at both
   codegen [--check]        regenerate docs/checks.md from the catalog and the faults; with
                            --check, fail when it is stale instead
   tidy                     check the repository's conventions: every check explained, sourced,
@@ -48,12 +52,17 @@ enum Task {
         seed: Option<u64>,
     },
     Bench(bench::BenchOptions),
+    SameVerdicts {
+        seed: u64,
+        at: (usize, usize),
+    },
     /// The measuring half of `bench`, run as a child process of it.
     BenchChild {
         platform: Platform,
         manifest: PathBuf,
         runs: usize,
         seed: u64,
+        concurrency: usize,
     },
     Codegen {
         check: bool,
@@ -87,14 +96,34 @@ fn parse(args: &[String]) -> Result<Task, String> {
             Ok(Task::Conformance { seed })
         }
         "bench" => parse_bench(rest).map(Task::Bench),
+        "same-verdicts" => {
+            let mut seed = 1;
+            let mut at = (1, 16);
+            let mut rest = rest.iter();
+            while let Some(arg) = rest.next() {
+                let value = rest.next().ok_or(format!("{arg} needs a value"))?;
+                match arg.as_str() {
+                    "--seed" => seed = number(arg, value)?,
+                    "--at" => {
+                        let (left, right) = value
+                            .split_once(',')
+                            .ok_or("--at takes two concurrencies, A,B")?;
+                        at = (number(arg, left)?, number(arg, right)?);
+                    }
+                    other => return Err(format!("same-verdicts: unexpected argument `{other}`")),
+                }
+            }
+            Ok(Task::SameVerdicts { seed, at })
+        }
         "bench-child" => match rest {
-            [platform, manifest, runs, seed] => Ok(Task::BenchChild {
+            [platform, manifest, runs, seed, concurrency] => Ok(Task::BenchChild {
                 platform: platform.parse()?,
                 manifest: PathBuf::from(manifest),
                 runs: number("runs", runs)?,
                 seed: number("seed", seed)?,
+                concurrency: number("concurrency", concurrency)?,
             }),
-            _ => Err("bench-child takes PLATFORM MANIFEST RUNS SEED".into()),
+            _ => Err("bench-child takes PLATFORM MANIFEST RUNS SEED CONCURRENCY".into()),
         },
         "codegen" => match rest {
             [] => Ok(Task::Codegen { check: false }),
@@ -137,6 +166,7 @@ fn parse_bench(args: &[String]) -> Result<bench::BenchOptions, String> {
                     .collect::<Result<_, _>>()?;
             }
             "--no-matrix" => options.matrix = false,
+            "--concurrency" => options.concurrency = number::<usize>(arg, value()?)?.max(1),
             other => return Err(format!("bench: unexpected argument `{other}`")),
         }
     }
@@ -220,6 +250,35 @@ async fn run_variant(variant: Variant, seed: u64, color: bool) -> Result<bool, S
     Ok(passed)
 }
 
+/// The whole fault matrix at two concurrencies: the same failed checks in every row.
+async fn same_verdicts(seed: u64, (left, right): (usize, usize)) -> Result<bool, String> {
+    let platforms = [Platform::Heroku, Platform::Scalingo, Platform::Bitrise];
+    let mut matrices = Vec::new();
+    for concurrency in [left, right] {
+        let matrix = run_matrix_at(&platforms, seed, concurrency).await;
+        println!(
+            "concurrency {concurrency}: {} rows, {}, {:.1} s",
+            matrix.rows.len(),
+            if matrix.passed() { "passed" } else { "FAILED" },
+            matrix.duration.as_secs_f64()
+        );
+        if !matrix.passed() {
+            print!("{}", matrix.render());
+        }
+        matrices.push(matrix);
+    }
+    let differences = verdict_differences(&matrices[0], &matrices[1]);
+    for difference in &differences {
+        println!("differs: {difference}");
+    }
+    let same = differences.is_empty();
+    println!(
+        "{} verdicts at concurrency {left} and {right} (seed {seed})",
+        if same { "the same" } else { "DIFFERENT" }
+    );
+    Ok(same && matrices.iter().all(|matrix| matrix.passed()))
+}
+
 async fn conformance(seed: Option<u64>) -> Result<bool, String> {
     let seed = match seed {
         Some(seed) => seed,
@@ -290,14 +349,16 @@ fn main() -> ExitCode {
             }
         }
         Ok(Task::Conformance { seed }) => block_on(conformance(seed)),
+        Ok(Task::SameVerdicts { seed, at }) => block_on(same_verdicts(seed, at)),
         Ok(Task::Bench(options)) => block_on(async move { bench::bench(&options).await }),
         Ok(Task::BenchChild {
             platform,
             manifest,
             runs,
             seed,
+            concurrency,
         }) => block_on(async move {
-            bench::child(platform, &manifest, runs, seed)
+            bench::child(platform, &manifest, runs, seed, concurrency)
                 .await
                 .map(|()| true)
         }),
@@ -369,9 +430,17 @@ mod tests {
                 platforms: vec![Platform::Heroku, Platform::Bitrise],
                 seed: 1,
                 matrix: false,
+                concurrency: http_runner::DEFAULT_CONCURRENCY,
             }))
         );
         assert!(parse(&args(&["bench", "--runs", "x"])).is_err());
+        assert_eq!(
+            parse(&args(&["same-verdicts", "--at", "2,32"])),
+            Ok(Task::SameVerdicts {
+                seed: 1,
+                at: (2, 32)
+            })
+        );
         assert!(parse(&args(&["bench", "--platforms", "nowhere"])).is_err());
         assert_eq!(
             parse(&args(&["codegen", "--check"])),

@@ -159,6 +159,40 @@ impl Matrix {
     }
 }
 
+/// Where two matrices of the same rows disagree: the rows whose failed checks differ, each as
+/// a line naming the row and both sets.
+pub fn verdict_differences(left: &Matrix, right: &Matrix) -> Vec<String> {
+    let key = |row: &Row| (row.platform, row.sso, row.fault.map(|fault| fault.name()));
+    let mut differences = Vec::new();
+    for row in &left.rows {
+        let other = right.rows.iter().find(|other| key(other) == key(row));
+        let name = format!(
+            "{} {:?} {}",
+            row.platform,
+            row.sso,
+            row.fault.map_or("(correct)", |fault| fault.name())
+        );
+        match other {
+            None => differences.push(format!("{name}: missing on the right")),
+            Some(other) if other.failed != row.failed || other.error != row.error => {
+                differences.push(format!(
+                    "{name}: {:?} against {:?}",
+                    row.failed, other.failed
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    if right.rows.len() != left.rows.len() {
+        differences.push(format!(
+            "{} rows against {}",
+            left.rows.len(),
+            right.rows.len()
+        ));
+    }
+    differences
+}
+
 /// The faults a target runs with: every fault of its platform, or only the single sign-on ones
 /// on a secondary SSO transport.
 fn faults_for(target: Target, primary: bool) -> Vec<Fault> {
@@ -188,25 +222,43 @@ pub async fn run_matrix(platforms: &[Platform], seed: u64) -> Matrix {
 pub async fn run_matrix_at(platforms: &[Platform], seed: u64, concurrency: usize) -> Matrix {
     let started = Instant::now();
     let permits = Arc::new(Semaphore::new(PARALLEL_RUNS));
-    let mut jobs = Vec::new();
+    let mut cells = Vec::new();
     let mut seen_platforms = BTreeSet::new();
     for target in targets(platforms) {
         let primary = seen_platforms.insert(target.platform);
-        let mut faults: Vec<Option<Fault>> = vec![None];
-        faults.extend(faults_for(target, primary).into_iter().map(Some));
-        // Slow faults mostly wait: start them first so they overlap the rest.
-        faults.sort_by_key(|fault| !fault.is_some_and(|f| f.is_slow()));
-        for fault in faults {
-            let permits = permits.clone();
-            jobs.push(tokio::spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                run_row(target, fault, seed, concurrency).await
-            }));
-        }
+        cells.push((target, None));
+        cells.extend(
+            faults_for(target, primary)
+                .into_iter()
+                .map(|fault| (target, Some(fault))),
+        );
+    }
+    // Slow faults mostly wait: they start first so they overlap the other quick rows. The rows
+    // that run generated sequences keep the processor busy, which would delay the answers the
+    // slow rows time, so they run once those are done.
+    let runs_model =
+        |fault: &Option<Fault>| fault.is_none_or(|fault| fault.proves().contains(&MODEL_CHECK));
+    cells.sort_by_key(|(_, fault)| !fault.is_some_and(|f| f.is_slow()));
+    let (model, quick): (Vec<_>, Vec<_>) = cells.into_iter().partition(|(_, f)| runs_model(f));
+    let spawn = |(target, fault): (Target, Option<Fault>)| {
+        let permits = permits.clone();
+        tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            run_row(target, fault, seed, concurrency).await
+        })
+    };
+    let mut jobs: Vec<_> = quick.into_iter().map(spawn).collect();
+    let mut finished = Vec::new();
+    for job in jobs.drain(..) {
+        finished.push(job.await);
+    }
+    jobs.extend(model.into_iter().map(spawn));
+    for job in jobs {
+        finished.push(job.await);
     }
     let mut rows = Vec::new();
-    for job in jobs {
-        match job.await {
+    for joined in finished {
+        match joined {
             Ok(row) => rows.push(row),
             Err(error) => rows.push(Row {
                 platform: Platform::Heroku,

@@ -116,6 +116,11 @@ impl Transport {
         self.timeout
     }
 
+    /// How many requests may be in flight at once.
+    pub fn concurrency(&self) -> usize {
+        self.traffic.concurrency as usize
+    }
+
     /// Sends one request and reads at most [`BODY_CAP`] bytes of the answer, all within the
     /// timeout, once fewer than the run's concurrency are in flight.
     pub async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {

@@ -46,7 +46,7 @@ pub use evidence::Redactor;
 pub use ledger::{EntryState, Ledger, LedgerEntry, LedgerError, Scope};
 pub use lifecycle::{
     CONCURRENT_COPIES, MAX_SHRINK_ATTEMPTS, MAX_STEPS, ReplayOptions, ReplayVerdict, Replayed,
-    Reproduction, SEQUENCES_ALONE, SEQUENCES_PER_CASE, Slot, Step, Token, replay,
+    Reproduction, SEQUENCES_PER_CASE, Slot, Step, Token, replay,
 };
 pub use ops::{Deprovisioned, OpError, Operations, OperationsOptions, cleanup_leftovers};
 

@@ -24,8 +24,10 @@
 //!
 //! Sequences of 1 to [`MAX_STEPS`] steps are drawn from the run's seed, each step with the
 //! state the steps before it leave in mind (a replay needs a live resource to mean anything).
-//! A run tries [`SEQUENCES_PER_CASE`] sequences for each of its `--cases`; the first
-//! [`SEQUENCES_ALONE`] run one at a time, the rest four at a time. The first sequence that disagrees is shrunk:
+//! A run tries [`SEQUENCES_PER_CASE`] sequences for each of its `--cases`, as many at once as
+//! the run's concurrency allows, each on resources of its own: the model of one sequence never
+//! looks at another's, so which sequences disagree does not depend on how they interleave, and
+//! the first one that does (by number) is the same at every concurrency. It is shrunk:
 //! the steps after the failing one are dropped (they never ran), then single steps are removed
 //! and the rest simplified with their proptest value trees, each candidate run for real with
 //! fresh uuids, at most [`MAX_SHRINK_ATTEMPTS`] times, until nothing smaller still disagrees. A
@@ -70,9 +72,6 @@ pub const MAX_STEPS: usize = 12;
 
 /// How many sequences each case of a run tries: `--cases N` runs N times as many.
 pub const SEQUENCES_PER_CASE: u32 = 32;
-
-/// How many sequences run one at a time before the rest run four at a time.
-pub const SEQUENCES_ALONE: u32 = 64;
 
 /// How many identical provisions a concurrent step sends at once.
 pub const CONCURRENT_COPIES: usize = 4;
@@ -1523,16 +1522,17 @@ impl<T: ValueTree<Value = Step>> Exploring<T> {
     }
 }
 
-/// Runs up to `sequences` generated sequences. The first [`SEQUENCES_ALONE`] run one at a time,
-/// so that the provider sees each sequence's requests in order with nothing in between (a fault
-/// that depends on what the provider did last shows there); the rest, when `--cases` asks for
-/// more, run four at a time, which keeps large runs quick and lets the provider see sequences
-/// interleaved. The first sequence that does not agree is shrunk.
+/// Runs up to `sequences` generated sequences, `workers` at a time: each worker draws the next
+/// sequence (in order, under a lock, so the seed decides each one) and runs it. Once one does
+/// not agree no more are drawn, but those already running finish, so every sequence numbered
+/// below the first disagreeing one has run: the lowest-numbered disagreeing sequence, the one
+/// shrunk, is the same whatever `workers` is. Shrinking runs one candidate at a time.
 async fn explore<S, F>(
     machine: &Machine<'_>,
     strategy: &F,
     sequences: u32,
     seed: u64,
+    workers: usize,
 ) -> Exploration
 where
     S: Strategy<Value = Step>,
@@ -1547,11 +1547,11 @@ where
         operations: AtomicUsize::new(0),
         failed: Mutex::new(Vec::new()),
     };
-    exploring
-        .work(machine, strategy, sequences.min(SEQUENCES_ALONE))
-        .await;
-    let work = || exploring.work(machine, strategy, sequences);
-    tokio::join!(work(), work(), work(), work());
+    let workers = workers.clamp(1, sequences.max(1) as usize);
+    futures_util::future::join_all(
+        (0..workers).map(|_| exploring.work(machine, strategy, sequences)),
+    )
+    .await;
     let mut failed = exploring
         .failed
         .into_inner()
@@ -1614,7 +1614,8 @@ impl Suite<'_> {
         };
         let sso = machine.sso_available();
         let strategy = |outline: &Outline| step_strategy(&plans, sso, outline);
-        let exploration = explore(&machine, &strategy, sequences, seed).await;
+        let workers = self.transport.concurrency();
+        let exploration = explore(&machine, &strategy, sequences, seed, workers).await;
         let slots = Slot::ALL.len();
         match exploration {
             Exploration::Agreed { ran, operations } => {
