@@ -1,19 +1,22 @@
 //! Project tasks, run with `cargo xtask TASK`.
 //!
 //! `conformance` runs the whole suite in-process against the reference add-on, once per variant
-//! of it, and fails unless every check passes and nothing is left provisioned.
+//! of it, and fails unless every check passes and nothing is left provisioned. `bench` measures
+//! the suite against the reference add-on across a simulated network.
 
+mod bench;
 mod codegen;
+mod proxy;
 
 use std::io;
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use addon_conform::ColorChoice;
 use addon_conform::commands::test::{ctrl_c, random_seed};
 use addon_conform::render::{human, summary_line};
-use addon_conform::selftest::run_matrix;
+use addon_conform::selftest::{run_matrix, run_matrix_at, verdict_differences};
 use http_runner::{RunOptions, run_suite};
 use manifest_core::{Platform, Source, SsoTransport};
 use reference_addon::ReferenceAddon;
@@ -27,6 +30,15 @@ tasks:
                            with every fault; fail unless the correct add-on passes every check
                            and each fault is caught by the checks meant for it and by no other.
                            The matrix is also written to target/conformance-matrix.json
+  bench [--runs N] [--round-trips MS,MS,..] [--platforms P,P,..] [--seed N] [--no-matrix]
+        [--concurrency N]
+                           run the suite against the reference add-on behind a loopback proxy
+                           that adds each round trip (default 0,10,50 ms; Heroku; 3 runs), print
+                           wall time, requests, request depth and peak RSS per round trip and the
+                           fault matrix's wall time, and write target/bench.json
+  same-verdicts [--seed N] [--at A,B]
+                           run the fault matrix at two concurrencies (default 1 and 16) and
+                           fail unless every row has the same failed checks at both
   codegen [--check]        regenerate docs/checks.md from the catalog and the faults; with
                            --check, fail when it is stale instead
   tidy                     check the repository's conventions: every check explained, sourced,
@@ -36,8 +48,25 @@ tasks:
 
 #[derive(Debug, PartialEq, Eq)]
 enum Task {
-    Conformance { seed: Option<u64> },
-    Codegen { check: bool },
+    Conformance {
+        seed: Option<u64>,
+    },
+    Bench(bench::BenchOptions),
+    SameVerdicts {
+        seed: u64,
+        at: (usize, usize),
+    },
+    /// The measuring half of `bench`, run as a child process of it.
+    BenchChild {
+        platform: Platform,
+        manifest: PathBuf,
+        runs: usize,
+        seed: u64,
+        concurrency: usize,
+    },
+    Codegen {
+        check: bool,
+    },
     Tidy,
     Help,
 }
@@ -66,6 +95,36 @@ fn parse(args: &[String]) -> Result<Task, String> {
             }
             Ok(Task::Conformance { seed })
         }
+        "bench" => parse_bench(rest).map(Task::Bench),
+        "same-verdicts" => {
+            let mut seed = 1;
+            let mut at = (1, 16);
+            let mut rest = rest.iter();
+            while let Some(arg) = rest.next() {
+                let value = rest.next().ok_or(format!("{arg} needs a value"))?;
+                match arg.as_str() {
+                    "--seed" => seed = number(arg, value)?,
+                    "--at" => {
+                        let (left, right) = value
+                            .split_once(',')
+                            .ok_or("--at takes two concurrencies, A,B")?;
+                        at = (number(arg, left)?, number(arg, right)?);
+                    }
+                    other => return Err(format!("same-verdicts: unexpected argument `{other}`")),
+                }
+            }
+            Ok(Task::SameVerdicts { seed, at })
+        }
+        "bench-child" => match rest {
+            [platform, manifest, runs, seed, concurrency] => Ok(Task::BenchChild {
+                platform: platform.parse()?,
+                manifest: PathBuf::from(manifest),
+                runs: number("runs", runs)?,
+                seed: number("seed", seed)?,
+                concurrency: number("concurrency", concurrency)?,
+            }),
+            _ => Err("bench-child takes PLATFORM MANIFEST RUNS SEED CONCURRENCY".into()),
+        },
         "codegen" => match rest {
             [] => Ok(Task::Codegen { check: false }),
             [flag] if flag == "--check" => Ok(Task::Codegen { check: true }),
@@ -74,6 +133,44 @@ fn parse(args: &[String]) -> Result<Task, String> {
         "tidy" if rest.is_empty() => Ok(Task::Tidy),
         other => Err(format!("unknown task `{other}`")),
     }
+}
+
+fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{flag}: `{value}` is not a number"))
+}
+
+fn parse_bench(args: &[String]) -> Result<bench::BenchOptions, String> {
+    let mut options = bench::BenchOptions::default();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut value = || {
+            args.next()
+                .map(String::as_str)
+                .ok_or(format!("{arg} needs a value"))
+        };
+        match arg.as_str() {
+            "--runs" => options.runs = number::<usize>(arg, value()?)?.max(1),
+            "--seed" => options.seed = number(arg, value()?)?,
+            "--round-trips" => {
+                options.round_trips_ms = value()?
+                    .split(',')
+                    .map(|item| number(arg, item.trim()))
+                    .collect::<Result<_, _>>()?;
+            }
+            "--platforms" => {
+                options.platforms = value()?
+                    .split(',')
+                    .map(|item| item.trim().parse())
+                    .collect::<Result<_, _>>()?;
+            }
+            "--no-matrix" => options.matrix = false,
+            "--concurrency" => options.concurrency = number::<usize>(arg, value()?)?.max(1),
+            other => return Err(format!("bench: unexpected argument `{other}`")),
+        }
+    }
+    Ok(options)
 }
 
 /// One configuration of the reference add-on that must pass every check.
@@ -153,6 +250,35 @@ async fn run_variant(variant: Variant, seed: u64, color: bool) -> Result<bool, S
     Ok(passed)
 }
 
+/// The whole fault matrix at two concurrencies: the same failed checks in every row.
+async fn same_verdicts(seed: u64, (left, right): (usize, usize)) -> Result<bool, String> {
+    let platforms = [Platform::Heroku, Platform::Scalingo, Platform::Bitrise];
+    let mut matrices = Vec::new();
+    for concurrency in [left, right] {
+        let matrix = run_matrix_at(&platforms, seed, concurrency).await;
+        println!(
+            "concurrency {concurrency}: {} rows, {}, {:.1} s",
+            matrix.rows.len(),
+            if matrix.passed() { "passed" } else { "FAILED" },
+            matrix.duration.as_secs_f64()
+        );
+        if !matrix.passed() {
+            print!("{}", matrix.render());
+        }
+        matrices.push(matrix);
+    }
+    let differences = verdict_differences(&matrices[0], &matrices[1]);
+    for difference in &differences {
+        println!("differs: {difference}");
+    }
+    let same = differences.is_empty();
+    println!(
+        "{} verdicts at concurrency {left} and {right} (seed {seed})",
+        if same { "the same" } else { "DIFFERENT" }
+    );
+    Ok(same && matrices.iter().all(|matrix| matrix.passed()))
+}
+
 async fn conformance(seed: Option<u64>) -> Result<bool, String> {
     let seed = match seed {
         Some(seed) => seed,
@@ -174,7 +300,7 @@ async fn conformance(seed: Option<u64>) -> Result<bool, String> {
     let matrix = run_matrix(&platforms, seed).await;
     print!("{}", matrix.render());
     let json = serde_json::to_string_pretty(&matrix).map_err(|error| error.to_string())?;
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/conformance-matrix.json");
+    let path = bench::target_dir().join("conformance-matrix.json");
     std::fs::write(&path, json)
         .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
     passed &= matrix.passed();
@@ -222,25 +348,41 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
-        Ok(Task::Conformance { seed }) => {
-            let runtime = match tokio::runtime::Runtime::new() {
-                Ok(runtime) => runtime,
-                Err(error) => {
-                    eprintln!("error: cannot start the async runtime: {error}");
-                    return ExitCode::from(2);
-                }
-            };
-            match runtime.block_on(conformance(seed)) {
-                Ok(true) => ExitCode::SUCCESS,
-                Ok(false) => ExitCode::FAILURE,
-                Err(message) => {
-                    eprintln!("error: {message}");
-                    ExitCode::from(2)
-                }
-            }
-        }
+        Ok(Task::Conformance { seed }) => block_on(conformance(seed)),
+        Ok(Task::SameVerdicts { seed, at }) => block_on(same_verdicts(seed, at)),
+        Ok(Task::Bench(options)) => block_on(async move { bench::bench(&options).await }),
+        Ok(Task::BenchChild {
+            platform,
+            manifest,
+            runs,
+            seed,
+            concurrency,
+        }) => block_on(async move {
+            bench::child(platform, &manifest, runs, seed, concurrency)
+                .await
+                .map(|()| true)
+        }),
         Err(message) => {
             eprintln!("error: {message}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs a task on a fresh runtime: success, failure, or an error that stopped it (exit 2).
+fn block_on(task: impl Future<Output = Result<bool, String>>) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(task) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(message) => {
+            eprintln!("error: {message}");
             ExitCode::from(2)
         }
     }
@@ -267,7 +409,39 @@ mod tests {
         );
         assert!(parse(&args(&["conformance", "--seed"])).is_err());
         assert!(parse(&args(&["conformance", "--seed", "x"])).is_err());
-        assert!(parse(&args(&["bench"])).is_err());
+        assert_eq!(
+            parse(&args(&["bench"])),
+            Ok(Task::Bench(bench::BenchOptions::default()))
+        );
+        assert_eq!(
+            parse(&args(&[
+                "bench",
+                "--runs",
+                "1",
+                "--round-trips",
+                "0,50",
+                "--platforms",
+                "heroku,bitrise",
+                "--no-matrix"
+            ])),
+            Ok(Task::Bench(bench::BenchOptions {
+                runs: 1,
+                round_trips_ms: vec![0, 50],
+                platforms: vec![Platform::Heroku, Platform::Bitrise],
+                seed: 1,
+                matrix: false,
+                concurrency: http_runner::DEFAULT_CONCURRENCY,
+            }))
+        );
+        assert!(parse(&args(&["bench", "--runs", "x"])).is_err());
+        assert_eq!(
+            parse(&args(&["same-verdicts", "--at", "2,32"])),
+            Ok(Task::SameVerdicts {
+                seed: 1,
+                at: (2, 32)
+            })
+        );
+        assert!(parse(&args(&["bench", "--platforms", "nowhere"])).is_err());
         assert_eq!(
             parse(&args(&["codegen", "--check"])),
             Ok(Task::Codegen { check: true })

@@ -165,6 +165,12 @@ pub struct TestArgs {
     /// of generated inputs and 32 more generated sequences of operations (`lifecycle.model`).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub cases: u32,
+    /// At most this many requests in flight to the provider at once (the identical copies of
+    /// a concurrent-replay check excepted, which go out together and alone); 1 sends strictly
+    /// one request after another. Verdicts are the same at every value.
+    #[arg(long, value_name = "N", default_value_t = http_runner::DEFAULT_CONCURRENCY as u32,
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub concurrency: u32,
     /// Run the checks that need a resource against this existing resource id.
     #[arg(long, value_name = "ID")]
     pub resource: Option<String>,
@@ -520,6 +526,8 @@ mod tests {
             "7",
             "--cases",
             "3",
+            "--concurrency",
+            "16",
         ])
         .unwrap();
         let Command::Test(args) = cli.command else {
@@ -535,9 +543,14 @@ mod tests {
         assert_eq!(args.timeout, Some(Duration::from_millis(1500)));
         assert_eq!(args.seed, Some(7));
         assert_eq!(args.cases, 3);
+        assert_eq!(args.concurrency, 16);
         assert!(
             Cli::try_parse_from(["addon-conform", "test", "--cases", "0"]).is_err(),
             "zero cases runs nothing"
+        );
+        assert!(
+            Cli::try_parse_from(["addon-conform", "test", "--concurrency", "0"]).is_err(),
+            "no request could ever be sent"
         );
     }
 

@@ -194,6 +194,51 @@ const COMBINED: &[&[Fault]] = &[
     ],
 ];
 
+/// Where two matrices of the same rows disagree: the rows whose failed checks differ, each as
+/// a line naming the row and both sets.
+pub fn verdict_differences(left: &Matrix, right: &Matrix) -> Vec<String> {
+    let key = |row: &Row| {
+        (
+            row.platform,
+            row.sso,
+            row.fault.map(|fault| fault.name()),
+            row.also.clone(),
+        )
+    };
+    let mut differences = Vec::new();
+    for row in &left.rows {
+        let other = right.rows.iter().find(|other| key(other) == key(row));
+        let name = format!(
+            "{} {:?} {}",
+            row.platform,
+            row.sso,
+            row.fault.map_or("(correct)", |fault| fault.name())
+        ) + &row
+            .also
+            .iter()
+            .map(|fault| format!(" + {}", fault.name()))
+            .collect::<String>();
+        match other {
+            None => differences.push(format!("{name}: missing on the right")),
+            Some(other) if other.failed != row.failed || other.error != row.error => {
+                differences.push(format!(
+                    "{name}: {:?} against {:?}",
+                    row.failed, other.failed
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    if right.rows.len() != left.rows.len() {
+        differences.push(format!(
+            "{} rows against {}",
+            left.rows.len(),
+            right.rows.len()
+        ));
+    }
+    differences
+}
+
 /// The faults a target runs with: every fault of its platform, or only the single sign-on ones
 /// on a secondary SSO transport.
 fn faults_for(target: Target, primary: bool) -> Vec<Fault> {
@@ -212,24 +257,29 @@ fn faults_for(target: Target, primary: bool) -> Vec<Fault> {
         .collect()
 }
 
-/// Runs the correct add-on and every fault on every target of `platforms`.
+/// Runs the correct add-on and every fault on every target of `platforms`, each run with the
+/// engine's default concurrency.
 pub async fn run_matrix(platforms: &[Platform], seed: u64) -> Matrix {
+    run_matrix_at(platforms, seed, http_runner::DEFAULT_CONCURRENCY).await
+}
+
+/// [`run_matrix`] with each run sending at most `concurrency` requests at once: the verdicts
+/// must not depend on it.
+pub async fn run_matrix_at(platforms: &[Platform], seed: u64, concurrency: usize) -> Matrix {
     let started = Instant::now();
     let permits = Arc::new(Semaphore::new(PARALLEL_RUNS));
-    let mut jobs = Vec::new();
+    let mut cells = Vec::new();
     let mut seen_platforms = BTreeSet::new();
     for target in targets(platforms) {
         let primary = seen_platforms.insert(target.platform);
-        let mut faults: Vec<Option<Fault>> = vec![None];
-        faults.extend(faults_for(target, primary).into_iter().map(Some));
-        // Slow faults mostly wait: start them first so they overlap the rest.
-        faults.sort_by_key(|fault| !fault.is_some_and(|f| f.is_slow()));
-        let mut rows: Vec<Vec<Fault>> = faults
-            .into_iter()
-            .map(|f| f.into_iter().collect())
-            .collect();
+        cells.push((target, Vec::new()));
+        cells.extend(
+            faults_for(target, primary)
+                .into_iter()
+                .map(|fault| (target, vec![fault])),
+        );
         if primary {
-            rows.extend(
+            cells.extend(
                 COMBINED
                     .iter()
                     .filter(|faults| {
@@ -237,20 +287,41 @@ pub async fn run_matrix(platforms: &[Platform], seed: u64) -> Matrix {
                             .iter()
                             .all(|f| f.platforms().contains(&target.platform))
                     })
-                    .map(|faults| faults.to_vec()),
+                    .map(|faults| (target, faults.to_vec())),
             );
         }
-        for faults in rows {
-            let permits = permits.clone();
-            jobs.push(tokio::spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                run_row(target, &faults, seed).await
-            }));
-        }
+    }
+    // Slow faults mostly wait: they start first so they overlap the other quick rows. The rows
+    // that run generated sequences keep the processor busy, which would delay the answers the
+    // slow rows time, so they run once those are done.
+    let runs_model = |faults: &[Fault]| {
+        faults.is_empty()
+            || faults
+                .iter()
+                .any(|fault| fault.proves().contains(&MODEL_CHECK))
+    };
+    cells.sort_by_key(|(_, faults)| !faults.iter().any(Fault::is_slow));
+    let (model, quick): (Vec<_>, Vec<_>) =
+        cells.into_iter().partition(|(_, faults)| runs_model(faults));
+    let spawn = |(target, faults): (Target, Vec<Fault>)| {
+        let permits = permits.clone();
+        tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            run_row(target, &faults, seed, concurrency).await
+        })
+    };
+    let mut jobs: Vec<_> = quick.into_iter().map(spawn).collect();
+    let mut finished = Vec::new();
+    for job in jobs.drain(..) {
+        finished.push(job.await);
+    }
+    jobs.extend(model.into_iter().map(spawn));
+    for job in jobs {
+        finished.push(job.await);
     }
     let mut rows = Vec::new();
-    for job in jobs {
-        match job.await {
+    for joined in finished {
+        match joined {
             Ok(row) => rows.push(row),
             Err(error) => rows.push(Row {
                 platform: Platform::Heroku,
@@ -283,7 +354,7 @@ pub async fn run_matrix(platforms: &[Platform], seed: u64) -> Matrix {
     }
 }
 
-async fn run_row(target: Target, faults: &[Fault], seed: u64) -> Row {
+async fn run_row(target: Target, faults: &[Fault], seed: u64, concurrency: usize) -> Row {
     let mut expected: Vec<&'static str> = Vec::new();
     for id in faults.iter().flat_map(Fault::proves) {
         if !expected.contains(id) {
@@ -310,6 +381,7 @@ async fn run_row(target: Target, faults: &[Fault], seed: u64) -> Row {
         seed,
         cases: 1,
         legacy_sso: target.platform == Platform::Heroku,
+        concurrency: Some(concurrency),
         ..RunOptions::default()
     };
     if !faults.is_empty() {

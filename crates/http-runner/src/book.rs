@@ -3,7 +3,7 @@
 //! failing. Checks nobody recorded anything for end as skipped with the reason given.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use manifest_core::Platform;
 use manifest_core::catalog::{self, CheckDef, Level};
@@ -15,8 +15,25 @@ struct Entry {
     status: Option<Status>,
     messages: Vec<String>,
     exchanges: Vec<Exchange>,
-    duration: Duration,
+    /// From the start of the first request or verdict recorded for the check to the end of
+    /// the last.
+    span: Option<(Instant, Instant)>,
     reproduction: Option<serde_json::Value>,
+}
+
+impl Entry {
+    /// Widens the check's span to cover `from..to`.
+    fn covers(&mut self, from: Instant, to: Instant) {
+        self.span = Some(match self.span {
+            Some((start, end)) => (start.min(from), end.max(to)),
+            None => (from, to),
+        });
+    }
+
+    fn touched(&mut self) {
+        let now = Instant::now();
+        self.covers(now, now);
+    }
 }
 
 /// Verdicts for every check that applies to one platform.
@@ -24,6 +41,8 @@ struct Entry {
 pub struct CheckBook {
     entries: BTreeMap<&'static str, Entry>,
     selection: Selection,
+    /// When the run started: checks' start offsets count from here.
+    started: Instant,
 }
 
 /// Which checks the user asked for (`--only`, `--skip`).
@@ -76,13 +95,25 @@ impl CheckBook {
                         status: None,
                         messages: Vec::new(),
                         exchanges: Vec::new(),
-                        duration: Duration::ZERO,
+                        span: None,
                         reproduction: None,
                     },
                 )
             })
             .collect();
-        Self { entries, selection }
+        Self {
+            entries,
+            selection,
+            started: Instant::now(),
+        }
+    }
+
+    /// Marks the moment work for a check begins, for checks whose first request is not
+    /// evidence of their verdict (a passing `lifecycle.model` keeps none).
+    pub fn begin(&mut self, id: &str) {
+        if let Some(entry) = self.entry(id) {
+            entry.touched();
+        }
     }
 
     /// Whether a scenario feeding this check should run.
@@ -108,6 +139,7 @@ impl CheckBook {
     /// Records a passed observation. A check with only passes passes.
     pub fn pass(&mut self, id: &str) {
         if let Some(entry) = self.entry(id) {
+            entry.touched();
             entry.status.get_or_insert(Status::Pass);
         }
     }
@@ -115,6 +147,7 @@ impl CheckBook {
     /// Records a broken rule: fails a `must` check, warns a `should` check.
     pub fn fail(&mut self, id: &str, message: impl Into<String>) {
         if let Some(entry) = self.entry(id) {
+            entry.touched();
             let status = match entry.def.level {
                 Level::Must => Status::Fail,
                 Level::Should => Status::Warn,
@@ -127,6 +160,7 @@ impl CheckBook {
     /// Records a problem that only warns, whatever the check's level.
     pub fn warn(&mut self, id: &str, message: impl Into<String>) {
         if let Some(entry) = self.entry(id) {
+            entry.touched();
             entry.status = Some(worst(entry.status, Status::Warn));
             entry.messages.push(message.into());
         }
@@ -159,7 +193,12 @@ impl CheckBook {
 
     pub fn evidence(&mut self, id: &str, exchange: &Exchange) {
         if let Some(entry) = self.entry(id) {
-            entry.duration += Duration::from_millis(exchange.duration_ms);
+            // Evidence is recorded once its answer is in: the request went out that long ago.
+            let now = Instant::now();
+            let sent = now
+                .checked_sub(Duration::from_millis(exchange.duration_ms))
+                .unwrap_or(now);
+            entry.covers(sent, now);
             if !entry.exchanges.contains(exchange) {
                 entry.exchanges.push(exchange.clone());
             }
@@ -177,6 +216,7 @@ impl CheckBook {
     /// scenario reached.
     pub fn into_results(self, unrecorded: impl Fn(&str) -> String) -> Vec<CheckResult> {
         let selection = self.selection;
+        let started = self.started;
         self.entries
             .into_values()
             .map(|entry| {
@@ -187,12 +227,19 @@ impl CheckBook {
                     Some(status) => (status, entry.messages.join("; ")),
                     None => (Status::Skip, unrecorded(entry.def.id)),
                 };
+                let (start, duration) = entry
+                    .span
+                    .map_or((Duration::ZERO, Duration::ZERO), |(from, to)| {
+                        (from.saturating_duration_since(started), to - from)
+                    });
                 CheckResult {
                     id: entry.def.id.to_string(),
                     status,
                     level: entry.def.level,
                     message,
-                    duration_ms: entry.duration.as_millis() as u64,
+                    duration_ms: duration.as_millis() as u64,
+                    start_us: start.as_micros() as u64,
+                    duration_us: duration.as_micros() as u64,
                     exchanges: entry.exchanges,
                     reproduction: entry.reproduction,
                 }
@@ -247,6 +294,36 @@ mod tests {
             results.iter().all(|r| r.id != "sso.html"),
             "Bitrise-only checks do not apply to Heroku"
         );
+    }
+
+    #[test]
+    fn a_check_spans_its_requests_and_verdicts() {
+        let mut book = CheckBook::new(Platform::Heroku, Selection::default());
+        let exchange = Exchange {
+            request: manifest_core::report::RequestRecord {
+                method: "POST".into(),
+                url: "http://127.0.0.1:1/".into(),
+                headers: BTreeMap::new(),
+                body: String::new(),
+            },
+            response: None,
+            error: Some("no answer".into()),
+            duration_ms: 40,
+            curl: "curl".into(),
+        };
+        book.begin("lifecycle.model");
+        book.evidence("provision.auth", &exchange);
+        book.pass("provision.auth");
+        let results = book.into_results(|_| String::new());
+        let check = |id: &str| results.iter().find(|r| r.id == id).unwrap().clone();
+        let auth = check("provision.auth");
+        assert!(
+            auth.duration_us >= 40_000,
+            "the check lasted at least as long as its request: {auth:?}"
+        );
+        assert_eq!(auth.duration_ms, auth.duration_us / 1000);
+        assert_eq!(check("sso.login").duration_us, 0, "nothing recorded");
+        assert_eq!(check("sso.login").start_us, 0);
     }
 
     #[test]

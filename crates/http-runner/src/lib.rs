@@ -43,17 +43,17 @@ use manifest_core::{Ctx, Dialect, Environment, Expectations, Manifest, Platform,
 use url::Url;
 
 pub use book::glob_matches;
-pub use client::{BODY_CAP, TransportError};
+pub use client::{BODY_CAP, DEFAULT_CONCURRENCY, TransportError};
 pub use evidence::Redactor;
 pub use ledger::{EntryState, Ledger, LedgerEntry, LedgerError, Scope};
 pub use lifecycle::{
     CONCURRENT_COPIES, MAX_SHRINK_ATTEMPTS, MAX_STEPS, ReplayOptions, ReplayVerdict, Replayed,
-    Reproduction, SEQUENCES_ALONE, SEQUENCES_PER_CASE, Slot, Step, Token, replay,
+    Reproduction, SEQUENCES_PER_CASE, Slot, Step, Token, replay,
 };
 pub use ops::{Deprovisioned, OpError, Operations, OperationsOptions, cleanup_leftovers};
 
 use book::{CheckBook, Selection};
-use client::Transport;
+use client::{Traffic, Transport};
 use inputs::InputGenerator;
 use ledger::RunRecord;
 use suite::Suite;
@@ -97,6 +97,10 @@ pub struct RunOptions {
     /// The manifest's file, recorded with every ledger entry so that a later cleanup can
     /// reload its credentials.
     pub manifest_path: Option<PathBuf>,
+    /// At most this many requests in flight to the provider at once, and as many generated
+    /// sequences running at once; `1` runs strictly one request after another. `None`:
+    /// [`DEFAULT_CONCURRENCY`].
+    pub concurrency: Option<usize>,
 }
 
 /// Why a run could not start.
@@ -140,11 +144,14 @@ pub async fn run_suite(
     }
     let timeout = options.timeout.unwrap_or(expectations.deadline_must);
     let redactor = run_redactor(&manifest, &endpoints);
-    let transport = Transport::new(&endpoints.base_url, timeout)
+    let traffic = Arc::new(Traffic::new(
+        options.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+    ));
+    let transport = Transport::new(&endpoints.base_url, timeout, traffic.clone())
         .map_err(RunError::Client)?
         .learning_into(&redactor);
     let sso_origin = endpoints.sso_url.as_ref().unwrap_or(&endpoints.base_url);
-    let browser = Transport::new(sso_origin, timeout)
+    let browser = Transport::new(sso_origin, timeout, traffic.clone())
         .map_err(RunError::Client)?
         .learning_into(&redactor);
     let ledger = match &options.ledger {
@@ -271,6 +278,8 @@ pub async fn run_suite(
         }
     }
     report.duration_ms = started.elapsed().as_millis() as u64;
+    report.requests = traffic.requests();
+    report.request_depth = traffic.depth();
     suite.redactor.redact_report(&mut report);
     report.finish();
     Ok(report)

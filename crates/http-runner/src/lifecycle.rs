@@ -24,8 +24,10 @@
 //!
 //! Sequences of 1 to [`MAX_STEPS`] steps are drawn from the run's seed, each step with the
 //! state the steps before it leave in mind (a replay needs a live resource to mean anything).
-//! A run tries [`SEQUENCES_PER_CASE`] sequences for each of its `--cases`; the first
-//! [`SEQUENCES_ALONE`] run one at a time, the rest four at a time. The first sequence that disagrees is shrunk:
+//! A run tries [`SEQUENCES_PER_CASE`] sequences for each of its `--cases`, as many at once as
+//! the run's concurrency allows, each on resources of its own: the model of one sequence never
+//! looks at another's, so which sequences disagree does not depend on how they interleave, and
+//! the first one that does (by number) is the same at every concurrency. It is shrunk:
 //! the steps after the failing one are dropped (they never ran), then single steps are removed
 //! and the rest simplified with their proptest value trees, each candidate run for real with
 //! fresh uuids, at most [`MAX_SHRINK_ATTEMPTS`] times, until nothing smaller still disagrees. A
@@ -56,7 +58,7 @@ use url::Url;
 
 use crate::RunError;
 use crate::callback::CallbackServer;
-use crate::client::{Transport, TransportError};
+use crate::client::{Traffic, Transport, TransportError};
 use crate::evidence::Redactor;
 use crate::inputs::{InputGenerator, seeded_runner};
 use crate::ledger::{Ledger, RunRecord, Scope};
@@ -70,9 +72,6 @@ pub const MAX_STEPS: usize = 12;
 
 /// How many sequences each case of a run tries: `--cases N` runs N times as many.
 pub const SEQUENCES_PER_CASE: u32 = 32;
-
-/// How many sequences run one at a time before the rest run four at a time.
-pub const SEQUENCES_ALONE: u32 = 64;
 
 /// How many identical provisions a concurrent step sends at once.
 pub const CONCURRENT_COPIES: usize = 4;
@@ -736,21 +735,12 @@ impl<'a> Machine<'a> {
             crate::stop_unrecorded().await;
         }
         let request = self.dialect.provision(self.ctx, &input);
-        let mut copies = tokio::task::JoinSet::new();
-        for _ in 0..CONCURRENT_COPIES {
-            let transport = self.transport.clone();
-            let request = request.clone();
-            copies.spawn(async move {
-                let started = Instant::now();
-                let response = transport.send(&request).await;
-                (response, started.elapsed())
-            });
-        }
+        let copies = self
+            .transport
+            .send_together(&request, CONCURRENT_COPIES)
+            .await;
         let mut responses = Vec::new();
-        while let Some(joined) = copies.join_next().await {
-            let Ok((response, elapsed)) = joined else {
-                continue;
-            };
+        for (response, elapsed) in copies {
             attempt.sent.push(Sent::Raw {
                 request: request.clone(),
                 response: response.clone(),
@@ -1536,16 +1526,17 @@ impl<T: ValueTree<Value = Step>> Exploring<T> {
     }
 }
 
-/// Runs up to `sequences` generated sequences. The first [`SEQUENCES_ALONE`] run one at a time,
-/// so that the provider sees each sequence's requests in order with nothing in between (a fault
-/// that depends on what the provider did last shows there); the rest, when `--cases` asks for
-/// more, run four at a time, which keeps large runs quick and lets the provider see sequences
-/// interleaved. The first sequence that does not agree is shrunk.
+/// Runs up to `sequences` generated sequences, `workers` at a time: each worker draws the next
+/// sequence (in order, under a lock, so the seed decides each one) and runs it. Once one does
+/// not agree no more are drawn, but those already running finish, so every sequence numbered
+/// below the first disagreeing one has run: the lowest-numbered disagreeing sequence, the one
+/// shrunk, is the same whatever `workers` is. Shrinking runs one candidate at a time.
 async fn explore<S, F>(
     machine: &Machine<'_>,
     strategy: &F,
     sequences: u32,
     seed: u64,
+    workers: usize,
 ) -> Exploration
 where
     S: Strategy<Value = Step>,
@@ -1560,11 +1551,11 @@ where
         operations: AtomicUsize::new(0),
         failed: Mutex::new(Vec::new()),
     };
-    exploring
-        .work(machine, strategy, sequences.min(SEQUENCES_ALONE))
-        .await;
-    let work = || exploring.work(machine, strategy, sequences);
-    tokio::join!(work(), work(), work(), work());
+    let workers = workers.clamp(1, sequences.max(1) as usize);
+    futures_util::future::join_all(
+        (0..workers).map(|_| exploring.work(machine, strategy, sequences)),
+    )
+    .await;
     let mut failed = exploring
         .failed
         .into_inner()
@@ -1610,6 +1601,7 @@ impl Suite<'_> {
         if !self.book.wants(CHECK) {
             return;
         }
+        self.book.begin(CHECK);
         let seed = self.inputs.seed();
         let sequences = self.cases.max(1).saturating_mul(SEQUENCES_PER_CASE);
         let plans = offered_plans(&self.ctx.manifest, &self.plan, &self.plan_change_to);
@@ -1626,7 +1618,8 @@ impl Suite<'_> {
         };
         let sso = machine.sso_available();
         let strategy = |outline: &Outline| step_strategy(&plans, sso, outline);
-        let exploration = explore(&machine, &strategy, sequences, seed).await;
+        let workers = self.transport.concurrency();
+        let exploration = explore(&machine, &strategy, sequences, seed, workers).await;
         let slots = Slot::ALL.len();
         match exploration {
             Exploration::Agreed { ran, operations } => {
@@ -1754,11 +1747,12 @@ pub async fn replay(
         .ok_or(RunError::NoEndpoint(options.environment))?;
     let timeout = options.timeout.unwrap_or(expectations.deadline_must);
     let redactor = crate::run_redactor(&manifest, &endpoints);
-    let transport = Transport::new(&endpoints.base_url, timeout)
+    let traffic = Arc::new(Traffic::default());
+    let transport = Transport::new(&endpoints.base_url, timeout, traffic.clone())
         .map_err(RunError::Client)?
         .learning_into(&redactor);
     let sso_origin = endpoints.sso_url.as_ref().unwrap_or(&endpoints.base_url);
-    let browser = Transport::new(sso_origin, timeout)
+    let browser = Transport::new(sso_origin, timeout, traffic)
         .map_err(RunError::Client)?
         .learning_into(&redactor);
     let ledger = match options.ledger {

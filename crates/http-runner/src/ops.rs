@@ -129,7 +129,7 @@ impl<'a> Operations<'a> {
             .timeout
             .unwrap_or(dialect.expectations().deadline_must);
         let redactor = crate::run_redactor(&manifest, &endpoints);
-        let transport = Transport::new(&endpoints.base_url, timeout)
+        let transport = Transport::new(&endpoints.base_url, timeout, Arc::default())
             .map_err(OpError::Client)?
             .learning_into(&redactor);
         let scope = Scope {

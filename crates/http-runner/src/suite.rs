@@ -901,24 +901,15 @@ impl Suite<'_> {
             crate::stop_unrecorded().await;
         }
         let request = self.dialect.provision(&self.ctx, &input);
-        let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..CONCURRENT_REPLAYS {
-            let transport = self.transport.clone();
-            let request = request.clone();
-            tasks.spawn(async move {
-                let started = Instant::now();
-                let response = transport.send(&request).await;
-                (response, started.elapsed())
-            });
-        }
+        let answers = self
+            .transport
+            .send_together(&request, CONCURRENT_REPLAYS)
+            .await;
         let mut ids = BTreeSet::new();
         let mut failures = Vec::new();
         let mut answered = false;
         let mut refused_only = true;
-        while let Some(joined) = tasks.join_next().await {
-            let Ok((response, elapsed)) = joined else {
-                continue;
-            };
+        for (response, elapsed) in answers {
             let exchange = match &response {
                 Ok(r) => self.redactor.exchange(&request, Ok(r), elapsed),
                 Err(e) => self

@@ -73,7 +73,7 @@ fn reproduction(check: &CheckResult) -> Reproduction {
     serde_json::from_value(value).expect("the reproduction reads back")
 }
 
-/// Sixteen cases: 512 sequences, the first 64 one at a time and the rest four at a time.
+/// Sixteen cases: 512 sequences, as many at once as the default concurrency allows.
 async fn the_correct_provider_agrees_over_500_sequences(platform: Platform) {
     let started = Instant::now();
     let (report, live) = model_run(platform, &[], 16, 41).await;

@@ -96,7 +96,15 @@ pub struct CheckResult {
     pub status: Status,
     pub level: Level,
     pub message: String,
+    /// From the start of the first request or verdict for the check to the end of the last.
     pub duration_ms: u64,
+    /// When the check's first request went out or its first verdict was recorded, in
+    /// microseconds since the run started.
+    #[serde(default)]
+    pub start_us: u64,
+    /// `duration_ms` in microseconds.
+    #[serde(default)]
+    pub duration_us: u64,
     pub exchanges: Vec<Exchange>,
     /// What reproduces a failure found by generated sequences (`lifecycle.model`): the
     /// platform, the seed and the shortest sequence of steps that still failed, for
@@ -114,6 +122,13 @@ pub struct Report {
     pub target: String,
     pub seed: u64,
     pub duration_ms: u64,
+    /// How many requests the run sent to the provider, cleanup included.
+    #[serde(default)]
+    pub requests: u64,
+    /// The longest chain of requests each sent after the one before it was answered: the
+    /// round trips the run waited for one after another.
+    #[serde(default)]
+    pub request_depth: u64,
     pub summary: Summary,
     /// Set when the provider could not be reached at all (exit code 3).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -144,6 +159,8 @@ impl Report {
             target,
             seed,
             duration_ms: 0,
+            requests: 0,
+            request_depth: 0,
             summary: Summary::default(),
             unreachable: false,
             interrupted: false,
@@ -200,6 +217,8 @@ mod tests {
             level: Level::Must,
             message: String::new(),
             duration_ms: 0,
+            start_us: 0,
+            duration_us: 0,
             exchanges: Vec::new(),
             reproduction: None,
         }

@@ -236,7 +236,7 @@ faults! {
     SsoAcceptsPreviousResource = "sso-accepts-previous-resource",
         on [Heroku, Scalingo],
         proves ["lifecycle.model"],
-        "a login is also accepted with tokens valid for the resource provisioned just before the one it opens (the fixed suite's crossed login uses a later resource's tokens, so only a generated sequence shows it)";
+        "a login is also accepted with tokens valid for any resource provisioned before the one it opens (the fixed suite's crossed login uses a later resource's tokens, so only a generated sequence shows it)";
     SsoNeedsProvisioningCredentials = "sso-needs-provisioning-credentials",
         on [Heroku, Scalingo],
         proves ["sso.login"],

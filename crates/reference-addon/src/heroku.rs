@@ -273,8 +273,9 @@ fn verify_login(
                 state.has(Fault::SsoRequiresEveryToken),
             ) || (state.has(Fault::SsoAcceptsPreviousResource)
                 && store
-                    .previous(&resource.id)
-                    .is_some_and(|previous| any_token_valid(salt, fields, previous)))
+                    .earlier(&resource.id)
+                    .iter()
+                    .any(|earlier| any_token_valid(salt, fields, earlier)))
         } else {
             store
                 .resources()

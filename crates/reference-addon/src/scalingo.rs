@@ -216,7 +216,7 @@ fn verify_login(state: &AddonState, fields: &HashMap<String, String>) -> Option<
         } else {
             token_valid(resource)
                 || (state.has(Fault::SsoAcceptsPreviousResource)
-                    && store.previous(&resource.id).is_some_and(token_valid))
+                    && store.earlier(&resource.id).iter().any(token_valid))
         };
     accepted.then(|| resource.clone())
 }

@@ -35,10 +35,10 @@ pub(crate) struct Store {
     issued: HashSet<String>,
     /// The resource every provision hands out while the add-on is made to share one.
     pub shared: Option<String>,
-    /// The resource inserted last, and for each resource the one inserted just before it, for
-    /// the add-on made to accept a login with the previous resource's tokens.
-    last_inserted: Option<Resource>,
-    previous: HashMap<String, Resource>,
+    /// Every resource in the order it was inserted, and each id's place there, for the add-on
+    /// made to accept a login with the tokens of a resource provisioned before.
+    inserted: Vec<Resource>,
+    position: HashMap<String, usize>,
 }
 
 /// Random bytes in an ordinary id (twice as many hex characters).
@@ -86,9 +86,11 @@ impl Store {
         self.live.get_mut(self.id_by_key.get(key)?)
     }
 
-    /// The resource inserted just before `id`, live or not.
-    pub fn previous(&self, id: &str) -> Option<&Resource> {
-        self.previous.get(id)
+    /// The resources inserted before `id`, live or not. Which they are depends only on what
+    /// was provisioned before `id` was, never on requests that came in since.
+    pub fn earlier(&self, id: &str) -> &[Resource] {
+        let end = self.position.get(id).copied().unwrap_or(0);
+        &self.inserted[..end]
     }
 
     pub fn lookup(&self, id: &str) -> Lookup {
@@ -101,9 +103,10 @@ impl Store {
 
     /// Records a resource; its key now names it, whatever the key named before.
     pub fn insert(&mut self, resource: Resource) {
-        if let Some(previous) = self.last_inserted.replace(resource.clone()) {
-            self.previous.insert(resource.id.clone(), previous);
-        }
+        self.position
+            .entry(resource.id.clone())
+            .or_insert(self.inserted.len());
+        self.inserted.push(resource.clone());
         self.issued.insert(resource.id.clone());
         self.id_by_key
             .insert(resource.key.clone(), resource.id.clone());

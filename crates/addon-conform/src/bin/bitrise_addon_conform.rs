@@ -169,6 +169,7 @@ impl Global {
             output: None,
             seed: self.seed,
             cases: 1,
+            concurrency: http_runner::DEFAULT_CONCURRENCY as u32,
             resource: None,
             sso_window: None,
             legacy_sso: false,

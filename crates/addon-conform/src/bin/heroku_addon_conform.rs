@@ -140,6 +140,7 @@ impl Global {
             output: None,
             seed: self.seed,
             cases: 1,
+            concurrency: http_runner::DEFAULT_CONCURRENCY as u32,
             resource,
             sso_window: None,
             legacy_sso: false,

@@ -74,6 +74,7 @@ pub fn run_options(args: &TestArgs, seed: u64) -> RunOptions {
         legacy_sso: args.legacy_sso,
         ledger: None,
         manifest_path: None,
+        concurrency: Some(args.concurrency as usize),
     }
 }
 

@@ -38,7 +38,7 @@ pub fn render(report: &Report) -> Result<String, SerializeError> {
             };
             let mut case = TestCase::new(check.id.as_str(), status);
             case.set_classname(name.as_str());
-            let time = Duration::from_millis(check.duration_ms);
+            let time = Duration::from_micros(check.duration_us);
             case.set_time(time);
             suite_time += time;
             if check.status == Status::Warn {

@@ -64,17 +64,18 @@ pub fn terminal_safe_report(report: &Report) -> Report {
     report
 }
 
-/// `N passed, N failed, N warned, N skipped (seed S, T ms)`.
+/// `N passed, N failed, N warned, N skipped (seed S, T ms, R requests)`.
 pub fn summary_line(report: &Report) -> String {
     let summary = &report.summary;
     format!(
-        "{} passed, {} failed, {} warned, {} skipped (seed {}, {} ms)",
+        "{} passed, {} failed, {} warned, {} skipped (seed {}, {} ms, {} requests)",
         summary.passed,
         summary.failed,
         summary.warned,
         summary.skipped,
         report.seed,
-        report.duration_ms
+        report.duration_ms,
+        report.requests
     )
 }
 
@@ -189,6 +190,8 @@ pub(crate) mod sample {
             level,
             message: message.into(),
             duration_ms: 3,
+            start_us: 1_500,
+            duration_us: 3_250,
             exchanges: Vec::new(),
             reproduction: None,
         }
@@ -222,6 +225,8 @@ pub(crate) mod sample {
         let base = "http://127.0.0.1:4567/heroku/resources";
         let mut report = Report::new(Platform::Heroku, Environment::Test, base.into(), 42);
         report.duration_ms = 812;
+        report.requests = 57;
+        report.request_depth = 31;
         let mut auth = check(
             "provision.auth",
             Status::Fail,

@@ -102,6 +102,7 @@ pub fn redact() -> insta::Settings {
         (r"\b[0-9a-f]{16,}\b", "[id]"),
         (r"\b1[0-9]{9}\b", "[timestamp]"),
         (r"\b\d+ ms\b", "[n] ms"),
+        (r"\b\d+ requests\b", "[n] requests"),
         (r"seed \d+", "seed [seed]"),
     ] {
         settings.add_filter(pattern, replacement);

@@ -106,7 +106,11 @@ async fn a_correct_addon_passes_every_check() {
         insta::assert_json_snapshot!("correct_addon_json", report, {
             ".seed" => "[seed]",
             ".duration_ms" => "[duration]",
+            ".requests" => "[requests]",
+            ".request_depth" => "[depth]",
             ".checks[].duration_ms" => "[duration]",
+            ".checks[].start_us" => "[start]",
+            ".checks[].duration_us" => "[duration]",
             ".checks[].exchanges" => "[exchanges]",
         });
     });

@@ -2,7 +2,7 @@
 //! passes every check and each fault is caught by the checks meant for it and by no other. The
 //! matrix goes through the same public API a provider's own tests would use.
 
-use addon_conform::selftest::run_matrix;
+use addon_conform::selftest::{run_matrix, run_matrix_at, verdict_differences};
 use manifest_core::Platform;
 
 async fn matrix_of(platform: Platform) {
@@ -24,6 +24,18 @@ async fn scalingo_matrix() {
 #[tokio::test]
 async fn bitrise_matrix() {
     matrix_of(Platform::Bitrise).await;
+}
+
+/// Heroku has every fault that only a generated sequence shows: strictly one request after
+/// another and sixteen at once, each fault is caught by the same checks.
+#[tokio::test]
+async fn verdicts_do_not_depend_on_the_concurrency() {
+    let sequential = run_matrix_at(&[Platform::Heroku], 11, 1).await;
+    let concurrent = run_matrix_at(&[Platform::Heroku], 11, 16).await;
+    assert!(sequential.passed(), "{}", sequential.render());
+    assert!(concurrent.passed(), "{}", concurrent.render());
+    let differences = verdict_differences(&sequential, &concurrent);
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
 }
 
 #[test]

@@ -299,6 +299,9 @@ async fn new_id_on_replay() {
 async fn same_id_for_every_resource() {
     let heroku = Heroku::with(Fault::SameIdForEveryResource).await;
     let first = heroku.provision().await;
+    // Another resource provisioned in between changes nothing: what counts is only what was
+    // provisioned before.
+    let _between = heroku.provision().await;
     let second = heroku.provision().await;
     assert_eq!(first.id, second.id);
     assert_eq!(heroku.addon.live_resources(), [first.id]);
@@ -527,6 +530,9 @@ async fn sso_ignores_resource() {
 async fn sso_accepts_previous_resource() {
     let heroku = Heroku::with(Fault::SsoAcceptsPreviousResource).await;
     let first = heroku.provision().await;
+    // Another resource provisioned in between changes nothing: what counts is only what was
+    // provisioned before.
+    let _between = heroku.provision().await;
     let second = heroku.provision().await;
     let crossed = |target: &Provisioned, minted_for: &Provisioned| -> Vec<_> {
         login_fields(&heroku.salt, &minted_for.id, &minted_for.uuid, now())
@@ -541,7 +547,7 @@ async fn sso_accepts_previous_resource() {
     let response = heroku.sso_post(&crossed(&second, &first)).await;
     assert_status(&response, StatusCode::FOUND);
     assert!(location(&response).ends_with(&second.id));
-    // Only the resource provisioned just before is let in, and only with valid tokens.
+    // Only resources provisioned before are let in, and only with valid tokens.
     assert_status(
         &heroku.sso_post(&crossed(&first, &second)).await,
         StatusCode::FORBIDDEN,

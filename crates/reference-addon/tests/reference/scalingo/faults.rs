@@ -294,6 +294,9 @@ async fn new_id_on_replay() {
 async fn same_id_for_every_resource() {
     let scalingo = Scalingo::with(Fault::SameIdForEveryResource).await;
     let first = scalingo.provision().await;
+    // Another resource provisioned in between changes nothing: what counts is only what was
+    // provisioned before.
+    let _between = scalingo.provision().await;
     let second = scalingo.provision().await;
     assert_eq!(first.id, second.id);
     assert_eq!(scalingo.addon.live_resources(), [first.id]);
@@ -544,6 +547,9 @@ async fn sso_ignores_resource() {
 async fn sso_accepts_previous_resource() {
     let scalingo = Scalingo::with(Fault::SsoAcceptsPreviousResource).await;
     let first = scalingo.provision().await;
+    // Another resource provisioned in between changes nothing: what counts is only what was
+    // provisioned before.
+    let _between = scalingo.provision().await;
     let second = scalingo.provision().await;
     let crossed = |target: &str, minted_for: &str| {
         let mut query = login_query(minted_for, &scalingo.salt, now());
@@ -553,7 +559,7 @@ async fn sso_accepts_previous_resource() {
     let response = scalingo.sso(&crossed(&second.id, &first.id)).await;
     assert_status(&response, StatusCode::FOUND);
     assert!(location(&response).ends_with(&second.id));
-    // Only the resource provisioned just before is let in, and only with a valid token.
+    // Only resources provisioned before are let in, and only with a valid token.
     assert_status(
         &scalingo.sso(&crossed(&first.id, &second.id)).await,
         StatusCode::FORBIDDEN,
