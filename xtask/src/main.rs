@@ -6,8 +6,8 @@
 mod codegen;
 
 use std::io;
-use std::path::Path;
-use std::process::ExitCode;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use addon_conform::ColorChoice;
@@ -26,7 +26,8 @@ tasks:
                            with POST and GET single sign-on, Scalingo, Bitrise), correct and
                            with every fault; fail unless the correct add-on passes every check
                            and each fault is caught by the checks meant for it and by no other.
-                           The matrix is also written to target/conformance-matrix.json
+                           The matrix is also written to conformance-matrix.json in cargo's
+                           target directory
   codegen [--check]        regenerate docs/checks.md from the catalog and the faults; with
                            --check, fail when it is stale instead
   tidy                     check the repository's conventions: every check explained, sourced,
@@ -174,9 +175,13 @@ async fn conformance(seed: Option<u64>) -> Result<bool, String> {
     let matrix = run_matrix(&platforms, seed).await;
     print!("{}", matrix.render());
     let json = serde_json::to_string_pretty(&matrix).map_err(|error| error.to_string())?;
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/conformance-matrix.json");
+    let target = target_dir(metadata_command())?;
+    std::fs::create_dir_all(&target)
+        .map_err(|error| format!("cannot create {}: {error}", target.display()))?;
+    let path = target.join("conformance-matrix.json");
     std::fs::write(&path, json)
         .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+    println!("matrix written to {}", path.display());
     passed &= matrix.passed();
     let verdict = if passed { "passed" } else { "FAILED" };
     println!(
@@ -187,6 +192,42 @@ async fn conformance(seed: Option<u64>) -> Result<bool, String> {
         started.elapsed().as_secs_f64()
     );
     Ok(passed)
+}
+
+/// `cargo metadata` for this workspace, run by the cargo that runs the task.
+fn metadata_command() -> Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--manifest-path",
+        ])
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml"));
+    command
+}
+
+/// Where cargo builds, as `command` (a `cargo metadata`) reports it: it alone knows every way of
+/// moving it (`CARGO_TARGET_DIR`, `build.target-dir` in a config file, `--config`).
+fn target_dir(mut command: Command) -> Result<PathBuf, String> {
+    let output = command
+        .output()
+        .map_err(|error| format!("cannot run cargo metadata: {error}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|error| format!("cargo metadata printed no JSON: {error}"))?;
+    metadata["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo metadata names no target_directory".to_string())
 }
 
 fn main() -> ExitCode {
@@ -273,6 +314,21 @@ mod tests {
             Ok(Task::Codegen { check: true })
         );
         assert_eq!(parse(&args(&["tidy"])), Ok(Task::Tidy));
+    }
+
+    #[test]
+    fn the_matrix_goes_where_cargo_builds() {
+        let elsewhere = std::env::temp_dir().join("xtask-target-elsewhere");
+        let mut from_env = metadata_command();
+        from_env.env("CARGO_TARGET_DIR", &elsewhere);
+        assert_eq!(target_dir(from_env), Ok(elsewhere.clone()));
+
+        // `build.target-dir` of a config file, which cargo also reads from the environment.
+        let mut from_config = metadata_command();
+        from_config
+            .env_remove("CARGO_TARGET_DIR")
+            .env("CARGO_BUILD_TARGET_DIR", &elsewhere);
+        assert_eq!(target_dir(from_config), Ok(elsewhere));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod load;
 pub mod registry;
 pub mod render;
 pub mod selftest;
+pub mod server;
 
 use std::io;
 

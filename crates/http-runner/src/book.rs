@@ -195,6 +195,7 @@ impl CheckBook {
                     duration_ms: entry.duration.as_millis() as u64,
                     exchanges: entry.exchanges,
                     reproduction: entry.reproduction,
+                    baseline: None,
                 }
             })
             .collect()

@@ -9,7 +9,7 @@ use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use addon_conform::args::{ManifestArgs, ReportFormat, TestArgs};
+use addon_conform::args::{BaselineArgs, ManifestArgs, ReportFormat, ServerArgs, TestArgs};
 use addon_conform::commands::ledger::open_ledger;
 use addon_conform::commands::operations::{failed, load, operations};
 use addon_conform::{CliError, ColorChoice, Command};
@@ -172,6 +172,8 @@ impl Global {
             sso_window: None,
             legacy_sso: false,
             ledger: self.ledger.clone(),
+            server: ServerArgs::default(),
+            baseline: BaselineArgs::default(),
         }
     }
 }
@@ -341,9 +343,9 @@ enum Single {
 }
 
 async fn operation(global: &Global, single: Single, retry: bool) -> Result<i32, CliError> {
-    if global.format == ReportFormat::Junit {
+    if matches!(global.format, ReportFormat::Junit | ReportFormat::Html) {
         return Err(CliError::usage(
-            "a single operation prints human or json output, not junit",
+            "a single operation prints human or json output, not junit or html",
         ));
     }
     let (file, manifest) = load(&global.manifest())?;

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use addon_conform::args::{
-    InitArgs, ManifestArgs, ManifestCheckArgs, ManifestFormat, ReportFormat, SsoArg, SsoArgs,
-    TestArgs,
+    BaselineArgs, InitArgs, ManifestArgs, ManifestCheckArgs, ManifestFormat, ReportFormat,
+    ServerArgs, SsoArg, SsoArgs, TestArgs,
 };
 use addon_conform::{CliError, ColorChoice, Command, ManifestCommand};
 use clap::{Args, Parser, Subcommand};
@@ -143,6 +143,8 @@ impl Global {
             sso_window: None,
             legacy_sso: false,
             ledger: None,
+            server: ServerArgs::default(),
+            baseline: BaselineArgs::default(),
         }
     }
 }
@@ -187,9 +189,9 @@ fn translate(heroku: HerokuCli) -> Result<addon_conform::Cli, CliError> {
             let format = match global.format {
                 ReportFormat::Human => ManifestFormat::Human,
                 ReportFormat::Json => ManifestFormat::Json,
-                ReportFormat::Junit => {
+                ReportFormat::Junit | ReportFormat::Html => {
                     return Err(CliError::usage(
-                        "`test manifest` prints human or json diagnostics, not junit",
+                        "`test manifest` prints human or json diagnostics, not junit or html",
                     ));
                 }
             };

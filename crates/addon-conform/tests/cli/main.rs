@@ -1,6 +1,7 @@
 //! End-to-end tests of the `addon-conform` binary: one test binary, a small harness, and one
 //! module per kind of command.
 
+mod baseline;
 mod bitrise;
 mod catalog;
 mod harness;
@@ -13,4 +14,6 @@ mod run;
 mod scalingo;
 mod scalingo_tester;
 mod selftest;
+mod server;
 mod sso;
+mod usage;
