@@ -32,6 +32,9 @@ tasks:
                            --check, fail when it is stale instead
   tidy                     check the repository's conventions: every check explained, sourced,
                            proven by a fault and documented
+  dist                     build the four binaries and write their man pages into
+                           dist/man/ and addon-conform's completions (bash, zsh, fish) into
+                           dist/completions/, in cargo's target directory
   help                     print this
 ";
 
@@ -40,6 +43,7 @@ enum Task {
     Conformance { seed: Option<u64> },
     Codegen { check: bool },
     Tidy,
+    Dist,
     Help,
 }
 
@@ -73,6 +77,7 @@ fn parse(args: &[String]) -> Result<Task, String> {
             _ => Err("codegen takes only --check".into()),
         },
         "tidy" if rest.is_empty() => Ok(Task::Tidy),
+        "dist" if rest.is_empty() => Ok(Task::Dist),
         other => Err(format!("unknown task `{other}`")),
     }
 }
@@ -194,6 +199,69 @@ async fn conformance(seed: Option<u64>) -> Result<bool, String> {
     Ok(passed)
 }
 
+/// The binaries whose man pages `dist` writes.
+const BINARIES: [&str; 4] = [
+    "addon-conform",
+    "heroku-addon-conform",
+    "scalingo-addon-conform",
+    "bitrise-addon-conform",
+];
+
+/// Builds the binaries, then has each write its own man pages (from its clap definition) and
+/// `addon-conform` print its completion scripts.
+fn dist() -> Result<Vec<PathBuf>, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let built = Command::new(&cargo)
+        .args(["build", "--quiet", "--package", "addon-conform", "--bins"])
+        .status()
+        .map_err(|error| format!("cannot run cargo build: {error}"))?;
+    if !built.success() {
+        return Err(format!("cargo build failed ({built})"));
+    }
+    let target = target_dir(metadata_command())?;
+    let bin = |name: &str| target.join("debug").join(name);
+    let man = target.join("dist/man");
+    let mut written = Vec::new();
+    for name in BINARIES {
+        let output = Command::new(bin(name))
+            .env(addon_conform::docs::MAN_DIR_ENV, &man)
+            .output()
+            .map_err(|error| format!("cannot run {name}: {error}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "{name} could not write its man pages: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        written.extend(
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .map(PathBuf::from),
+        );
+    }
+    let completions = target.join("dist/completions");
+    std::fs::create_dir_all(&completions)
+        .map_err(|error| format!("cannot create {}: {error}", completions.display()))?;
+    for (shell, file) in [
+        ("bash", "addon-conform.bash"),
+        ("zsh", "_addon-conform"),
+        ("fish", "addon-conform.fish"),
+    ] {
+        let output = Command::new(bin("addon-conform"))
+            .args(["completions", shell])
+            .output()
+            .map_err(|error| format!("cannot run addon-conform: {error}"))?;
+        if !output.status.success() {
+            return Err(format!("addon-conform completions {shell} failed"));
+        }
+        let path = completions.join(file);
+        std::fs::write(&path, output.stdout)
+            .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
 /// `cargo metadata` for this workspace, run by the cargo that runs the task.
 fn metadata_command() -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -263,6 +331,18 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
+        Ok(Task::Dist) => match dist() {
+            Ok(written) => {
+                for path in written {
+                    println!("{}", path.display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        },
         Ok(Task::Conformance { seed }) => {
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(runtime) => runtime,
@@ -314,6 +394,7 @@ mod tests {
             Ok(Task::Codegen { check: true })
         );
         assert_eq!(parse(&args(&["tidy"])), Ok(Task::Tidy));
+        assert_eq!(parse(&args(&["dist"])), Ok(Task::Dist));
     }
 
     #[test]

@@ -64,6 +64,15 @@ pub enum Command {
     /// Run the suite against the built-in reference add-on, correct and with every fault, and
     /// print which checks caught which fault.
     Selftest(SelftestArgs),
+    /// Print the shell completion script (`source <(addon-conform completions bash)`).
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Subcommand)]

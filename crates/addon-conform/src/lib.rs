@@ -4,6 +4,7 @@
 
 pub mod args;
 pub mod commands;
+pub mod docs;
 pub mod error;
 pub mod load;
 pub mod registry;
@@ -37,6 +38,10 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Ledger(LedgerCommand::Cleanup(args)) => block_on(commands::ledger::cleanup(&args)),
         Command::Replay(args) => block_on(commands::replay::replay(&args)),
         Command::Selftest(args) => block_on(commands::selftest::selftest(&args)),
+        Command::Completions(args) => {
+            print!("{}", docs::completions(args.shell));
+            Ok(manifest_core::exit::PASSED)
+        }
     }
 }
 

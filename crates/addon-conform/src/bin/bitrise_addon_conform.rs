@@ -408,6 +408,9 @@ fn run(bitrise: BitriseCli) -> Result<i32, CliError> {
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = addon_conform::docs::man_pages_requested::<BitriseCli>() {
+        return code;
+    }
     let bitrise = BitriseCli::parse();
     let color = bitrise.global.color;
     let code = match run(bitrise) {

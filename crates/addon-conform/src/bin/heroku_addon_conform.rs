@@ -229,6 +229,9 @@ fn translate(heroku: HerokuCli) -> Result<addon_conform::Cli, CliError> {
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = addon_conform::docs::man_pages_requested::<HerokuCli>() {
+        return code;
+    }
     let heroku = HerokuCli::parse();
     let color = heroku.global.color;
     let code = match translate(heroku).and_then(addon_conform::run) {

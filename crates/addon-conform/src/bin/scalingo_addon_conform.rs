@@ -277,6 +277,9 @@ fn run(scalingo: ScalingoCli) -> Result<i32, CliError> {
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = addon_conform::docs::man_pages_requested::<ScalingoCli>() {
+        return code;
+    }
     let scalingo = ScalingoCli::parse();
     let color = scalingo.global.color;
     let code = match run(scalingo) {

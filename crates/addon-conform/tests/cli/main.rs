@@ -4,6 +4,7 @@
 mod baseline;
 mod bitrise;
 mod catalog;
+mod docs;
 mod harness;
 mod heroku;
 mod ledger;
