@@ -21,7 +21,9 @@ details.check,details.server{border:1px solid #e1e1e1;border-radius:.3rem;margin
 details.check>summary,details.server>summary{padding:.3rem .6rem;cursor:pointer}
 details.check>div,details.server>div{padding:0 .8rem .6rem}details.exchange{margin:.4rem 0 .4rem 1rem}
 .badge{display:inline-block;min-width:3.2rem;text-align:center;border-radius:.25rem;font:600 .8rem monospace;padding:.1rem .3rem;margin-right:.5rem}
-.pass{background:#d8f5dd;color:#0b5d1e}.fail{background:#ffd9d9;color:#8b0000}.warn{background:#fff0c2;color:#6b4d00}.skip{background:#eee;color:#555}
+.summary .pass,.badge.pass{background:#d8f5dd;color:#0b5d1e}.summary .fail,.badge.fail{background:#ffd9d9;color:#8b0000}
+.summary .warn,.badge.warn{background:#fff0c2;color:#6b4d00}.summary .skip,.badge.skip{background:#eee;color:#555}
+details.check.fail{border-left:4px solid #c62828}details.check.warn{border-left:4px solid #d9a400}
 .level,.time{color:#666;font-size:.85rem;margin-left:.5rem}
 .message{white-space:pre-wrap;margin:.4rem 0}
 pre{background:#f6f8fa;border:1px solid #e1e4e8;border-radius:.3rem;padding:.5rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all;margin:.3rem 0}
