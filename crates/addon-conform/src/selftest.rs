@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use http_runner::{RunOptions, run_suite};
@@ -14,6 +15,7 @@ use reference_addon::{Fault, ReferenceAddon};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
+use crate::progress::Progress;
 use crate::registry;
 
 /// The model check sends generated sequences of every operation, so it runs into most faults.
@@ -179,9 +181,15 @@ fn faults_for(target: Target, primary: bool) -> Vec<Fault> {
 
 /// Runs the correct add-on and every fault on every target of `platforms`.
 pub async fn run_matrix(platforms: &[Platform], seed: u64) -> Matrix {
+    run_matrix_showing(platforms, seed, &Progress::hidden()).await
+}
+
+/// [`run_matrix`], with each finished row shown on `progress`.
+pub async fn run_matrix_showing(platforms: &[Platform], seed: u64, progress: &Progress) -> Matrix {
     let started = Instant::now();
+    let done = Arc::new(AtomicUsize::new(0));
     let permits = Arc::new(Semaphore::new(PARALLEL_RUNS));
-    let mut jobs = Vec::new();
+    let mut runs = Vec::new();
     let mut seen_platforms = BTreeSet::new();
     for target in targets(platforms) {
         let primary = seen_platforms.insert(target.platform);
@@ -189,13 +197,26 @@ pub async fn run_matrix(platforms: &[Platform], seed: u64) -> Matrix {
         faults.extend(faults_for(target, primary).into_iter().map(Some));
         // Slow faults mostly wait: start them first so they overlap the rest.
         faults.sort_by_key(|fault| !fault.is_some_and(|f| f.is_slow()));
-        for fault in faults {
-            let permits = permits.clone();
-            jobs.push(tokio::spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                run_row(target, fault, seed).await
-            }));
-        }
+        runs.extend(faults.into_iter().map(|fault| (target, fault)));
+    }
+    let total = runs.len();
+    progress.update(0, total, "matrix rows".to_string());
+    let mut jobs = Vec::new();
+    for (target, fault) in runs {
+        let permits = permits.clone();
+        let (done, progress) = (done.clone(), progress.clone());
+        jobs.push(tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let row = run_row(target, fault, seed).await;
+            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+            let what = fault.map_or_else(|| "the correct add-on".to_string(), |f| f.to_string());
+            progress.update(
+                finished,
+                total,
+                format!("matrix rows · {}: {what}", target.platform),
+            );
+            row
+        }));
     }
     let mut rows = Vec::new();
     for job in jobs {

@@ -9,6 +9,8 @@ use manifest_core::Platform;
 use manifest_core::catalog::{self, CheckDef, Level};
 use manifest_core::report::{CheckResult, Exchange, Status};
 
+use crate::{ProgressEvent, ProgressHook};
+
 #[derive(Debug)]
 struct Entry {
     def: &'static CheckDef,
@@ -24,6 +26,7 @@ struct Entry {
 pub struct CheckBook {
     entries: BTreeMap<&'static str, Entry>,
     selection: Selection,
+    observer: Option<ProgressHook>,
 }
 
 /// Which checks the user asked for (`--only`, `--skip`).
@@ -82,7 +85,39 @@ impl CheckBook {
                 )
             })
             .collect();
-        Self { entries, selection }
+        Self {
+            entries,
+            selection,
+            observer: None,
+        }
+    }
+
+    /// From now on, tells `observer` of every verdict.
+    pub fn observe(&mut self, observer: Option<ProgressHook>) {
+        self.observer = observer;
+    }
+
+    fn notify(&self, id: &str) {
+        let Some(observer) = &self.observer else {
+            return;
+        };
+        let Some(status) = self.entries.get(id).and_then(|entry| entry.status) else {
+            return;
+        };
+        let selected = || {
+            self.entries
+                .values()
+                .filter(|entry| self.selection.selects(entry.def.id))
+        };
+        (observer.0)(&ProgressEvent {
+            check: self.entries[id].def.id,
+            status,
+            decided: selected().filter(|entry| entry.status.is_some()).count(),
+            total: selected().count(),
+            failed: selected()
+                .filter(|entry| entry.status == Some(Status::Fail))
+                .count(),
+        });
     }
 
     /// Whether a scenario feeding this check should run.
@@ -110,6 +145,7 @@ impl CheckBook {
         if let Some(entry) = self.entry(id) {
             entry.status.get_or_insert(Status::Pass);
         }
+        self.notify(id);
     }
 
     /// Records a broken rule: fails a `must` check, warns a `should` check.
@@ -122,6 +158,7 @@ impl CheckBook {
             entry.status = Some(worst(entry.status, status));
             entry.messages.push(message.into());
         }
+        self.notify(id);
     }
 
     /// Records a problem that only warns, whatever the check's level.
@@ -130,6 +167,7 @@ impl CheckBook {
             entry.status = Some(worst(entry.status, Status::Warn));
             entry.messages.push(message.into());
         }
+        self.notify(id);
     }
 
     /// Adds a remark to a check's message without changing its verdict.
@@ -147,6 +185,7 @@ impl CheckBook {
             entry.status = Some(Status::Skip);
             entry.messages = vec![reason.into()];
         }
+        self.notify(id);
     }
 
     /// Records fail or pass depending on `problem`.

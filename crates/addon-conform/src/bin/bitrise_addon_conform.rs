@@ -368,6 +368,7 @@ fn run(bitrise: BitriseCli) -> Result<i32, CliError> {
     let suite = |args: TestArgs| {
         addon_conform::run(addon_conform::Cli {
             color,
+            quiet: false,
             command: Command::Test(Box::new(args)),
         })
     };

@@ -224,6 +224,7 @@ fn translate(heroku: HerokuCli) -> Result<addon_conform::Cli, CliError> {
     };
     Ok(addon_conform::Cli {
         color: global.color,
+        quiet: false,
         command,
     })
 }

@@ -259,6 +259,7 @@ fn run(scalingo: ScalingoCli) -> Result<i32, CliError> {
     match scalingo.command {
         None => addon_conform::run(addon_conform::Cli {
             color: global.color,
+            quiet: false,
             command: addon_conform::Command::Manifest(addon_conform::ManifestCommand::Check(
                 ManifestCheckArgs {
                     manifest: global.manifest_args(),

@@ -10,6 +10,7 @@ use crate::args::{ColorChoice, ReportFormat, TestArgs};
 use crate::commands::ledger::open_run_ledger;
 use crate::error::CliError;
 use crate::load::ManifestFile;
+use crate::progress::Progress;
 use crate::render;
 use crate::server;
 
@@ -49,6 +50,7 @@ pub fn run_options(args: &TestArgs, seed: u64) -> RunOptions {
         legacy_sso: args.legacy_sso,
         ledger: None,
         manifest_path: None,
+        progress: None,
     }
 }
 
@@ -99,7 +101,7 @@ fn sends_requests(args: &TestArgs, platform: Platform) -> bool {
 }
 
 /// Runs the suite; the exit code is the report's (0 passed, 1 failed, 3 unreachable).
-pub async fn test(args: &TestArgs, color: ColorChoice) -> Result<i32, CliError> {
+pub async fn test(args: &TestArgs, color: ColorChoice, quiet: bool) -> Result<i32, CliError> {
     let file = ManifestFile::open(&args.manifest)?;
     let manifest = if sends_requests(args, file.dialect.platform()) {
         file.load_to_send()?
@@ -116,9 +118,13 @@ pub async fn test(args: &TestArgs, color: ColorChoice) -> Result<i32, CliError> 
         Some(seed) => seed,
         None => random_seed()?,
     };
+    // A report for a machine on standard output shares the screen with standard error.
+    let report_on_stdout = args.output.is_none() && args.format != ReportFormat::Human;
+    let progress = Progress::on_stderr(!quiet && !report_on_stdout);
     let options = RunOptions {
         ledger: Some(ledger),
         manifest_path: Some(file.path.clone()),
+        progress: progress.suite_hook(),
         ..run_options(args, seed)
     };
     let provisioning_url = args.base_url.clone().or_else(|| {
@@ -127,12 +133,14 @@ pub async fn test(args: &TestArgs, color: ColorChoice) -> Result<i32, CliError> 
             .map(|endpoints| endpoints.base_url.clone())
     });
     let redactor = Redactor::new(manifest.secrets());
-    let (report, server) = server::around(
+    let ran = server::around(
         &args.server,
         provisioning_url.as_ref(),
         run_suite(file.dialect.as_ref(), manifest, options, ctrl_c()),
     )
-    .await?;
+    .await;
+    progress.finish();
+    let (report, server) = ran?;
     let mut report = report?;
     if let Some(server) = server
         && report.exit_code() != exit::PASSED

@@ -9,6 +9,7 @@ mod harness;
 mod heroku;
 mod ledger;
 mod manifests;
+mod progress;
 mod reference;
 mod replay;
 mod run;
