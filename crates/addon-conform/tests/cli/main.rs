@@ -1,6 +1,7 @@
 //! End-to-end tests of the `addon-conform` binary: one test binary, a small harness, and one
 //! module per kind of command.
 
+mod action;
 mod baseline;
 mod bitrise;
 mod catalog;
