@@ -92,13 +92,6 @@ pub struct Bench {
 }
 
 /// Where cargo puts its output: `CARGO_TARGET_DIR` when set, else the workspace's `target/`.
-pub fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
-    }
-}
-
 fn median<T: Copy + PartialOrd>(values: &mut [T]) -> Option<T> {
     values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     values.get(values.len() / 2).copied()
@@ -106,7 +99,8 @@ fn median<T: Copy + PartialOrd>(values: &mut [T]) -> Option<T> {
 
 /// Runs the bench and prints its table; `Ok(false)` when a run did not pass.
 pub async fn bench(options: &BenchOptions) -> Result<bool, String> {
-    let work = target_dir().join("bench");
+    let target = crate::cargo_target_dir()?;
+    let work = target.join("bench");
     std::fs::create_dir_all(&work)
         .map_err(|error| format!("cannot create {}: {error}", work.display()))?;
     let mut lines = Vec::new();
@@ -137,7 +131,7 @@ pub async fn bench(options: &BenchOptions) -> Result<bool, String> {
         bench.matrix_passed = Some(matrix.passed());
     }
     print!("{}", table(&bench, options.runs));
-    let path = target_dir().join("bench.json");
+    let path = target.join("bench.json");
     let json = serde_json::to_string_pretty(&bench).map_err(|error| error.to_string())?;
     std::fs::write(&path, json)
         .map_err(|error| format!("cannot write {}: {error}", path.display()))?;

@@ -10,11 +10,12 @@ mod proxy;
 
 use std::io;
 use std::path::PathBuf;
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use addon_conform::ColorChoice;
 use addon_conform::commands::test::{ctrl_c, random_seed};
+use addon_conform::progress::Progress;
 use addon_conform::render::{human, summary_line};
 use addon_conform::selftest::{run_matrix, run_matrix_at, verdict_differences};
 use http_runner::{RunOptions, run_suite};
@@ -29,7 +30,8 @@ tasks:
                            with POST and GET single sign-on, Scalingo, Bitrise), correct and
                            with every fault; fail unless the correct add-on passes every check
                            and each fault is caught by the checks meant for it and by no other.
-                           The matrix is also written to target/conformance-matrix.json
+                           The matrix is also written to conformance-matrix.json in cargo's
+                           target directory
   bench [--runs N] [--round-trips MS,MS,..] [--platforms P,P,..] [--seed N] [--no-matrix]
         [--concurrency N]
                            run the suite against the reference add-on behind a loopback proxy
@@ -43,6 +45,9 @@ tasks:
                            --check, fail when it is stale instead
   tidy                     check the repository's conventions: every check explained, sourced,
                            proven by a fault and documented
+  dist                     build the four binaries and write their man pages into
+                           dist/man/ and addon-conform's completions (bash, zsh, fish) into
+                           dist/completions/, in cargo's target directory
   help                     print this
 ";
 
@@ -68,6 +73,7 @@ enum Task {
         check: bool,
     },
     Tidy,
+    Dist,
     Help,
 }
 
@@ -131,6 +137,7 @@ fn parse(args: &[String]) -> Result<Task, String> {
             _ => Err("codegen takes only --check".into()),
         },
         "tidy" if rest.is_empty() => Ok(Task::Tidy),
+        "dist" if rest.is_empty() => Ok(Task::Dist),
         other => Err(format!("unknown task `{other}`")),
     }
 }
@@ -255,7 +262,7 @@ async fn same_verdicts(seed: u64, (left, right): (usize, usize)) -> Result<bool,
     let platforms = [Platform::Heroku, Platform::Scalingo, Platform::Bitrise];
     let mut matrices = Vec::new();
     for concurrency in [left, right] {
-        let matrix = run_matrix_at(&platforms, seed, concurrency).await;
+        let matrix = run_matrix_at(&platforms, seed, concurrency, &Progress::hidden()).await;
         println!(
             "concurrency {concurrency}: {} rows, {}, {:.1} s",
             matrix.rows.len(),
@@ -300,9 +307,10 @@ async fn conformance(seed: Option<u64>) -> Result<bool, String> {
     let matrix = run_matrix(&platforms, seed).await;
     print!("{}", matrix.render());
     let json = serde_json::to_string_pretty(&matrix).map_err(|error| error.to_string())?;
-    let path = bench::target_dir().join("conformance-matrix.json");
+    let path = cargo_target_dir()?.join("conformance-matrix.json");
     std::fs::write(&path, json)
         .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+    println!("matrix written to {}", path.display());
     passed &= matrix.passed();
     let verdict = if passed { "passed" } else { "FAILED" };
     println!(
@@ -313,6 +321,113 @@ async fn conformance(seed: Option<u64>) -> Result<bool, String> {
         started.elapsed().as_secs_f64()
     );
     Ok(passed)
+}
+
+/// The binaries whose man pages `dist` writes.
+const BINARIES: [&str; 4] = [
+    "addon-conform",
+    "heroku-addon-conform",
+    "scalingo-addon-conform",
+    "bitrise-addon-conform",
+];
+
+/// Builds the binaries, then has each write its own man pages (from its clap definition) and
+/// `addon-conform` print its completion scripts.
+fn dist() -> Result<Vec<PathBuf>, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let built = Command::new(&cargo)
+        .args(["build", "--quiet", "--package", "addon-conform", "--bins"])
+        .status()
+        .map_err(|error| format!("cannot run cargo build: {error}"))?;
+    if !built.success() {
+        return Err(format!("cargo build failed ({built})"));
+    }
+    let target = target_dir(metadata_command())?;
+    let bin = |name: &str| target.join("debug").join(name);
+    let man = target.join("dist/man");
+    let mut written = Vec::new();
+    for name in BINARIES {
+        let output = Command::new(bin(name))
+            .env(addon_conform::docs::MAN_DIR_ENV, &man)
+            .output()
+            .map_err(|error| format!("cannot run {name}: {error}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "{name} could not write its man pages: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        written.extend(
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .map(PathBuf::from),
+        );
+    }
+    let completions = target.join("dist/completions");
+    std::fs::create_dir_all(&completions)
+        .map_err(|error| format!("cannot create {}: {error}", completions.display()))?;
+    for (shell, file) in [
+        ("bash", "addon-conform.bash"),
+        ("zsh", "_addon-conform"),
+        ("fish", "addon-conform.fish"),
+    ] {
+        let output = Command::new(bin("addon-conform"))
+            .args(["completions", shell])
+            .output()
+            .map_err(|error| format!("cannot run addon-conform: {error}"))?;
+        if !output.status.success() {
+            return Err(format!("addon-conform completions {shell} failed"));
+        }
+        let path = completions.join(file);
+        std::fs::write(&path, output.stdout)
+            .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// `cargo metadata` for this workspace, run by the cargo that runs the task.
+fn metadata_command() -> Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--manifest-path",
+        ])
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml"));
+    command
+}
+
+/// Where cargo builds, as `command` (a `cargo metadata`) reports it: it alone knows every way of
+/// moving it (`CARGO_TARGET_DIR`, `build.target-dir` in a config file, `--config`).
+/// Where cargo builds, created if missing: `CARGO_TARGET_DIR` and `build.target-dir` respected.
+pub(crate) fn cargo_target_dir() -> Result<PathBuf, String> {
+    let target = target_dir(metadata_command())?;
+    std::fs::create_dir_all(&target)
+        .map_err(|error| format!("cannot create {}: {error}", target.display()))?;
+    Ok(target)
+}
+
+fn target_dir(mut command: Command) -> Result<PathBuf, String> {
+    let output = command
+        .output()
+        .map_err(|error| format!("cannot run cargo metadata: {error}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|error| format!("cargo metadata printed no JSON: {error}"))?;
+    metadata["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo metadata names no target_directory".to_string())
 }
 
 fn main() -> ExitCode {
@@ -348,6 +463,18 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
+        Ok(Task::Dist) => match dist() {
+            Ok(written) => {
+                for path in written {
+                    println!("{}", path.display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        },
         Ok(Task::Conformance { seed }) => block_on(conformance(seed)),
         Ok(Task::SameVerdicts { seed, at }) => block_on(same_verdicts(seed, at)),
         Ok(Task::Bench(options)) => block_on(async move { bench::bench(&options).await }),
@@ -447,6 +574,22 @@ mod tests {
             Ok(Task::Codegen { check: true })
         );
         assert_eq!(parse(&args(&["tidy"])), Ok(Task::Tidy));
+        assert_eq!(parse(&args(&["dist"])), Ok(Task::Dist));
+    }
+
+    #[test]
+    fn the_matrix_goes_where_cargo_builds() {
+        let elsewhere = std::env::temp_dir().join("xtask-target-elsewhere");
+        let mut from_env = metadata_command();
+        from_env.env("CARGO_TARGET_DIR", &elsewhere);
+        assert_eq!(target_dir(from_env), Ok(elsewhere.clone()));
+
+        // `build.target-dir` of a config file, which cargo also reads from the environment.
+        let mut from_config = metadata_command();
+        from_config
+            .env_remove("CARGO_TARGET_DIR")
+            .env("CARGO_BUILD_TARGET_DIR", &elsewhere);
+        assert_eq!(target_dir(from_config), Ok(elsewhere));
     }
 
     #[test]

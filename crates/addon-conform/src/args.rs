@@ -25,6 +25,10 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
 
+    /// No progress line on standard error (it is shown only on a terminal anyway).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -64,6 +68,15 @@ pub enum Command {
     /// Run the suite against the built-in reference add-on, correct and with every fault, and
     /// print which checks caught which fault.
     Selftest(SelftestArgs),
+    /// Print the shell completion script (`source <(addon-conform completions bash)`).
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,10 +138,10 @@ pub struct TestArgs {
     #[arg(long = "env", value_parser = environment_parser(), default_value = "test")]
     pub environment: Environment,
     /// Send provisioning calls here instead of the manifest's URL.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_http_url)]
     pub base_url: Option<Url>,
     /// Send single sign-on logins here instead of the manifest's URL.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_http_url)]
     pub sso_url: Option<Url>,
     /// Run only the checks whose id matches (`*` matches anything); repeatable.
     #[arg(long, value_name = "GLOB")]
@@ -152,7 +165,7 @@ pub struct TestArgs {
     /// run then cleans up and reports which checks did not finish.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub max_duration: Option<Duration>,
-    /// The report format: text for people, the JSON report, or JUnit XML.
+    /// The report format: text for people, the JSON report, JUnit XML, or an HTML page.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     pub format: ReportFormat,
     /// Write the report here instead of standard output.
@@ -184,6 +197,47 @@ pub struct TestArgs {
     /// cleaned up with `ledger cleanup` [default: the user's ledger].
     #[arg(long, value_name = "PATH")]
     pub ledger: Option<PathBuf>,
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
+}
+
+/// Adopting the suite on a provider that does not pass it yet: its known failures.
+#[derive(Debug, Clone, Default, Args)]
+pub struct BaselineArgs {
+    /// A JSON report of an earlier run: failures it already had are reported as known and do
+    /// not fail the run; any other failure does.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Also write this run's JSON report here, to compare later runs with (`--baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+}
+
+/// The provider under test, started by the tool for the length of one command.
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// Start the provider with this shell command (`sh -c CMD`), wait until it accepts
+    /// connections, and stop it (SIGTERM, then SIGKILL) when the command ends.
+    #[arg(long, value_name = "CMD")]
+    pub server: Option<String>,
+    /// Wait until this URL accepts TCP connections [default: the provisioning URL].
+    #[arg(long, value_name = "URL", requires = "server", value_parser = parse_http_url)]
+    pub server_ready: Option<Url>,
+    /// How long the server may take to accept connections, in seconds.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds, default_value = "60")]
+    pub server_timeout: Duration,
+}
+
+impl Default for ServerArgs {
+    fn default() -> Self {
+        Self {
+            server: None,
+            server_ready: None,
+            server_timeout: Duration::from_secs(60),
+        }
+    }
 }
 
 impl TestArgs {
@@ -229,6 +283,8 @@ pub struct RunArgs {
     /// ledger].
     #[arg(long, value_name = "PATH")]
     pub ledger: Option<PathBuf>,
+    #[command(flatten)]
+    pub server: ServerArgs,
 }
 
 /// Which provider a single operation goes to, and where it is recorded.
@@ -240,7 +296,7 @@ pub struct TargetArgs {
     #[arg(long = "env", value_parser = environment_parser(), default_value = "test")]
     pub environment: Environment,
     /// Send the request here instead of the manifest's provisioning URL.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_http_url)]
     pub base_url: Option<Url>,
     /// Deadline of the request, in seconds, instead of the platform's.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
@@ -329,7 +385,7 @@ pub struct ReplayArgs {
     #[arg(long = "env", value_parser = environment_parser(), default_value = "test")]
     pub environment: Environment,
     /// Send provisioning calls here instead of the manifest's URL.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_http_url)]
     pub base_url: Option<Url>,
     /// Deadline for every request, in seconds, instead of the platform's.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
@@ -371,6 +427,10 @@ pub struct ServeReferenceArgs {
     /// Where to write the add-on's manifest [default: a temporary file, removed on exit].
     #[arg(long, value_name = "FILE")]
     pub manifest_out: Option<PathBuf>,
+    /// Accept the password (or token) and SSO salt of this manifest instead of fresh ones, so
+    /// it stays valid when the add-on restarts (with `--port`, its URLs too).
+    #[arg(long, value_name = "FILE")]
+    pub secrets_from: Option<PathBuf>,
     /// List the faults the reference add-on can have, and exit.
     #[arg(long, exclusive = true)]
     pub list_faults: bool,
@@ -418,6 +478,8 @@ pub enum ReportFormat {
     Human,
     Json,
     Junit,
+    /// One self-contained HTML page (no script, nothing from the network).
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -460,6 +522,19 @@ pub fn parse_seconds(text: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(seconds).map_err(|error| format!("`{text}`: {error}"))
 }
 
+/// An absolute `http` or `https` URL: the only kind a provider can be reached at, refused before
+/// any request is sent.
+pub fn parse_http_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text).map_err(|error| format!("`{text}` is not a URL: {error}"))?;
+    match url.scheme() {
+        "http" | "https" if url.has_host() => Ok(url),
+        "http" | "https" => Err(format!("`{text}` names no host")),
+        scheme => Err(format!(
+            "`{text}` is a `{scheme}:` URL; a provider is reached over http or https"
+        )),
+    }
+}
+
 /// `KEY=VALUE`; the value may itself contain `=`.
 pub fn parse_key_value(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
@@ -492,6 +567,20 @@ mod tests {
         assert_eq!(parse_seconds("3"), Ok(Duration::from_secs(3)));
         for bad in ["0", "-1", "nan", "inf", "soon"] {
             assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn provider_urls_are_http_or_https() {
+        assert!(parse_http_url("https://addon.example/heroku/resources").is_ok());
+        assert!(parse_http_url("http://127.0.0.1:9/").is_ok());
+        for bad in [
+            "ftp://addon.example/",
+            "mailto:ops@addon.example",
+            "/relative",
+            "http:",
+        ] {
+            assert!(parse_http_url(bad).is_err(), "{bad}");
         }
     }
 

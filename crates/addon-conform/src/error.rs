@@ -1,5 +1,7 @@
 //! Why a command could not do its work. Every variant is a usage problem or an unreadable input
-//! (exit code 2); failed checks are not errors, they are a report with exit code 1.
+//! (exit code 2), except a provider started with `--server` that never accepted connections (3,
+//! the provider could not be reached); failed checks are not errors, they are a report with
+//! exit code 1.
 
 use std::io;
 use std::path::PathBuf;
@@ -25,6 +27,11 @@ pub enum CliError {
     Ledger(#[from] LedgerError),
     #[error("{context}: {source}")]
     Io { context: String, source: io::Error },
+    #[error("{message}")]
+    Server {
+        message: String,
+        last_lines: Vec<String>,
+    },
 }
 
 impl CliError {
@@ -48,7 +55,10 @@ impl CliError {
     }
 
     pub fn exit_code(&self) -> i32 {
-        exit::USAGE
+        match self {
+            CliError::Server { .. } => exit::UNREACHABLE,
+            _ => exit::USAGE,
+        }
     }
 
     /// The text to print on standard error: the manifest's diagnostics with their
@@ -62,6 +72,21 @@ impl CliError {
                 diagnostics.render(color),
                 diagnostics.source.name
             ),
+            CliError::Server {
+                message,
+                last_lines,
+            } => {
+                let mut text = format!("error: {}\n", redactor.redact(message));
+                if last_lines.is_empty() {
+                    text.push_str("the server printed nothing\n");
+                } else {
+                    text.push_str("its last lines of output:\n");
+                    for line in last_lines {
+                        text.push_str(&format!("  | {}\n", redactor.redact(line)));
+                    }
+                }
+                text
+            }
             other => format!("error: {}\n", redactor.redact(&other.to_string())),
         }
     }

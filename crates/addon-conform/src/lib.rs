@@ -4,12 +4,15 @@
 
 pub mod args;
 pub mod commands;
+pub mod docs;
 pub mod error;
 pub mod load;
 pub mod private_file;
+pub mod progress;
 pub mod registry;
 pub mod render;
 pub mod selftest;
+pub mod server;
 
 use std::io;
 
@@ -19,12 +22,13 @@ pub use error::CliError;
 /// Runs one command and returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32, CliError> {
     let color = cli.color;
+    let quiet = cli.quiet;
     match cli.command {
         Command::Init(args) => commands::init::init(&args),
         Command::Manifest(ManifestCommand::Check(args)) => {
             commands::manifest::check(&args, color.enabled_for(&io::stdout()))
         }
-        Command::Test(args) => block_on(commands::test::test(&args, color)),
+        Command::Test(args) => block_on(commands::test::test(&args, color, quiet)),
         Command::Checks(args) => commands::catalog::checks(&args),
         Command::Explain(args) => commands::catalog::explain(&args),
         Command::ServeReference(args) => block_on(commands::serve::serve_reference(&args)),
@@ -34,9 +38,15 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::PlanChange(args) => block_on(commands::operations::plan_change(&args)),
         Command::Deprovision(args) => block_on(commands::operations::deprovision(&args)),
         Command::Ledger(LedgerCommand::List(args)) => commands::ledger::list(&args),
-        Command::Ledger(LedgerCommand::Cleanup(args)) => block_on(commands::ledger::cleanup(&args)),
+        Command::Ledger(LedgerCommand::Cleanup(args)) => {
+            block_on(commands::ledger::cleanup(&args, quiet))
+        }
         Command::Replay(args) => block_on(commands::replay::replay(&args)),
-        Command::Selftest(args) => block_on(commands::selftest::selftest(&args)),
+        Command::Selftest(args) => block_on(commands::selftest::selftest(&args, quiet)),
+        Command::Completions(args) => {
+            print!("{}", docs::completions(args.shell));
+            Ok(manifest_core::exit::PASSED)
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use manifest_core::{Diagnostics, Dialect, JsonDocument, Manifest, Source};
+use manifest_core::{Credentials, Diagnostics, Dialect, JsonDocument, Manifest, Source};
 
 use crate::args::ManifestArgs;
 use crate::error::CliError;
@@ -62,6 +62,32 @@ impl ManifestFile {
     /// Reads the manifest with its dialect; `Err` holds why it cannot be read at all.
     pub fn load(&self) -> Result<Manifest, Diagnostics> {
         self.dialect.load_manifest(self.source.clone())
+    }
+
+    /// Reads the manifest for a command that sends requests with its credentials. One without a
+    /// password (or token) is a usage error before any request: every call would carry an empty
+    /// secret, and the provider's answers would say nothing about the protocol.
+    pub fn load_to_send(&self) -> Result<Manifest, CliError> {
+        let manifest = self
+            .load()
+            .map_err(|diagnostics| CliError::Manifest(Box::new(diagnostics)))?;
+        let missing = match &manifest.credentials {
+            Credentials::Basic { password, .. } if password.expose().trim().is_empty() => {
+                Some("password".to_string())
+            }
+            Credentials::Header { name, token } if token.expose().trim().is_empty() => {
+                Some(format!("token (sent as the `{name}` header)"))
+            }
+            _ => None,
+        };
+        match missing {
+            Some(what) => Err(CliError::usage(format!(
+                "{} has no {what}; set one (`addon-conform manifest check` shows where) before \
+                 testing a provider with it",
+                self.path.display()
+            ))),
+            None => Ok(manifest),
+        }
     }
 }
 

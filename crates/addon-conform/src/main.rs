@@ -4,6 +4,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    if let Some(code) = addon_conform::docs::man_pages_requested::<addon_conform::Cli>() {
+        return code;
+    }
     let cli = addon_conform::Cli::parse();
     let color = cli.color;
     let code = match addon_conform::run(cli) {

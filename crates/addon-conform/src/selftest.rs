@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use http_runner::{RunOptions, run_suite};
@@ -14,6 +15,7 @@ use reference_addon::{Fault, ReferenceAddon};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
+use crate::progress::Progress;
 use crate::registry;
 
 /// The model check sends generated sequences of every operation, so it runs into most faults.
@@ -260,13 +262,24 @@ fn faults_for(target: Target, primary: bool) -> Vec<Fault> {
 /// Runs the correct add-on and every fault on every target of `platforms`, each run with the
 /// engine's default concurrency.
 pub async fn run_matrix(platforms: &[Platform], seed: u64) -> Matrix {
-    run_matrix_at(platforms, seed, http_runner::DEFAULT_CONCURRENCY).await
+    run_matrix_showing(platforms, seed, &Progress::hidden()).await
 }
 
-/// [`run_matrix`] with each run sending at most `concurrency` requests at once: the verdicts
-/// must not depend on it.
-pub async fn run_matrix_at(platforms: &[Platform], seed: u64, concurrency: usize) -> Matrix {
+/// [`run_matrix`], with each finished row shown on `progress`.
+pub async fn run_matrix_showing(platforms: &[Platform], seed: u64, progress: &Progress) -> Matrix {
+    run_matrix_at(platforms, seed, http_runner::DEFAULT_CONCURRENCY, progress).await
+}
+
+/// [`run_matrix_showing`] with each run sending at most `concurrency` requests at once: the
+/// verdicts must not depend on it.
+pub async fn run_matrix_at(
+    platforms: &[Platform],
+    seed: u64,
+    concurrency: usize,
+    progress: &Progress,
+) -> Matrix {
     let started = Instant::now();
+    let done = Arc::new(AtomicUsize::new(0));
     let permits = Arc::new(Semaphore::new(PARALLEL_RUNS));
     let mut cells = Vec::new();
     let mut seen_platforms = BTreeSet::new();
@@ -301,13 +314,33 @@ pub async fn run_matrix_at(platforms: &[Platform], seed: u64, concurrency: usize
                 .any(|fault| fault.proves().contains(&MODEL_CHECK))
     };
     cells.sort_by_key(|(_, faults)| !faults.iter().any(Fault::is_slow));
-    let (model, quick): (Vec<_>, Vec<_>) =
-        cells.into_iter().partition(|(_, faults)| runs_model(faults));
+    let (model, quick): (Vec<_>, Vec<_>) = cells
+        .into_iter()
+        .partition(|(_, faults)| runs_model(faults));
+    let total = cells.len();
+    progress.update(0, total, "matrix rows".to_string());
     let spawn = |(target, faults): (Target, Vec<Fault>)| {
         let permits = permits.clone();
+        let (done, progress) = (done.clone(), progress.clone());
         tokio::spawn(async move {
             let _permit = permits.acquire_owned().await;
-            run_row(target, &faults, seed, concurrency).await
+            let row = run_row(target, &faults, seed, concurrency).await;
+            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+            let what = if faults.is_empty() {
+                "the correct add-on".to_string()
+            } else {
+                faults
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            };
+            progress.update(
+                finished,
+                total,
+                format!("matrix rows · {}: {what}", target.platform),
+            );
+            row
         })
     };
     let mut jobs: Vec<_> = quick.into_iter().map(spawn).collect();

@@ -9,6 +9,8 @@ use manifest_core::Platform;
 use manifest_core::catalog::{self, CheckDef, Level};
 use manifest_core::report::{CheckResult, Exchange, Status};
 
+use crate::{ProgressEvent, ProgressHook};
+
 #[derive(Debug)]
 struct Entry {
     def: &'static CheckDef,
@@ -43,6 +45,7 @@ pub struct CheckBook {
     selection: Selection,
     /// When the run started: checks' start offsets count from here.
     started: Instant,
+    observer: Option<ProgressHook>,
 }
 
 /// Which checks the user asked for (`--only`, `--skip`).
@@ -105,6 +108,7 @@ impl CheckBook {
             entries,
             selection,
             started: Instant::now(),
+            observer: None,
         }
     }
 
@@ -114,6 +118,34 @@ impl CheckBook {
         if let Some(entry) = self.entry(id) {
             entry.touched();
         }
+    }
+
+    /// From now on, tells `observer` of every verdict.
+    pub fn observe(&mut self, observer: Option<ProgressHook>) {
+        self.observer = observer;
+    }
+
+    fn notify(&self, id: &str) {
+        let Some(observer) = &self.observer else {
+            return;
+        };
+        let Some(status) = self.entries.get(id).and_then(|entry| entry.status) else {
+            return;
+        };
+        let selected = || {
+            self.entries
+                .values()
+                .filter(|entry| self.selection.selects(entry.def.id))
+        };
+        (observer.0)(&ProgressEvent {
+            check: self.entries[id].def.id,
+            status,
+            decided: selected().filter(|entry| entry.status.is_some()).count(),
+            total: selected().count(),
+            failed: selected()
+                .filter(|entry| entry.status == Some(Status::Fail))
+                .count(),
+        });
     }
 
     /// Whether a scenario feeding this check should run.
@@ -142,6 +174,7 @@ impl CheckBook {
             entry.touched();
             entry.status.get_or_insert(Status::Pass);
         }
+        self.notify(id);
     }
 
     /// Records a broken rule: fails a `must` check, warns a `should` check.
@@ -155,6 +188,7 @@ impl CheckBook {
             entry.status = Some(worst(entry.status, status));
             entry.messages.push(message.into());
         }
+        self.notify(id);
     }
 
     /// Records a problem that only warns, whatever the check's level.
@@ -164,6 +198,7 @@ impl CheckBook {
             entry.status = Some(worst(entry.status, Status::Warn));
             entry.messages.push(message.into());
         }
+        self.notify(id);
     }
 
     /// Adds a remark to a check's message without changing its verdict.
@@ -181,6 +216,7 @@ impl CheckBook {
             entry.status = Some(Status::Skip);
             entry.messages = vec![reason.into()];
         }
+        self.notify(id);
     }
 
     /// Records fail or pass depending on `problem`.
@@ -242,6 +278,7 @@ impl CheckBook {
                     duration_us: duration.as_micros() as u64,
                     exchanges: entry.exchanges,
                     reproduction: entry.reproduction,
+                    baseline: None,
                 }
             })
             .collect()

@@ -101,6 +101,31 @@ pub struct RunOptions {
     /// sequences running at once; `1` runs strictly one request after another. `None`:
     /// [`DEFAULT_CONCURRENCY`].
     pub concurrency: Option<usize>,
+    /// Told of every verdict as the run goes, for a progress display.
+    pub progress: Option<ProgressHook>,
+}
+
+/// A check received a verdict: which one, its status so far, and the counts of the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProgressEvent {
+    pub check: &'static str,
+    pub status: Status,
+    /// Selected checks that have a verdict so far.
+    pub decided: usize,
+    /// Selected checks of the run.
+    pub total: usize,
+    /// Selected checks failed so far.
+    pub failed: usize,
+}
+
+/// What [`RunOptions::progress`] calls, from the task that runs the suite.
+#[derive(Clone)]
+pub struct ProgressHook(pub Arc<dyn Fn(&ProgressEvent) + Send + Sync>);
+
+impl std::fmt::Debug for ProgressHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressHook")
+    }
 }
 
 /// Why a run could not start.
@@ -201,6 +226,7 @@ pub async fn run_suite(
             skip: options.skip.clone(),
         },
     );
+    book.observe(options.progress.clone());
     record_manifest_checks(dialect, &manifest, &mut book);
 
     let mut suite = Suite {

@@ -54,6 +54,22 @@ pub struct Summary {
     pub failed: usize,
     pub warned: usize,
     pub skipped: usize,
+    /// How many of the failed checks also failed in the baseline (`test --baseline`): they are
+    /// counted in `failed` too, but do not fail the run.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub known: usize,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
+}
+
+/// How a failed check stands against the baseline the run was compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Baseline {
+    /// It failed in the baseline too: reported as a failure, but it does not fail the run.
+    Known,
 }
 
 /// The request half of an [`Exchange`], secrets already redacted.
@@ -111,6 +127,9 @@ pub struct CheckResult {
     /// `addon-conform replay` to run again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reproduction: Option<serde_json::Value>,
+    /// Set on a failure that the baseline already had (`test --baseline`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Baseline>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,6 +159,18 @@ pub struct Report {
     /// Resources the run provisioned and could not deprovision: the user must remove them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub leftovers: Vec<Leftover>,
+    /// The provider the tool started (`--server`), with its last lines of output, when a check
+    /// failed or the provider could not be reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<ServerOutput>,
+}
+
+/// The command that started the provider under test and the last lines it printed, secrets
+/// redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerOutput {
+    pub command: String,
+    pub last_lines: Vec<String>,
 }
 
 /// A resource left on the provider, and why cleaning it up failed.
@@ -166,6 +197,7 @@ impl Report {
             interrupted: false,
             checks: Vec::new(),
             leftovers: Vec::new(),
+            server: None,
         }
     }
 
@@ -186,8 +218,37 @@ impl Report {
                 Status::Warn => summary.warned += 1,
                 Status::Skip => summary.skipped += 1,
             }
+            if check.status == Status::Fail && check.baseline == Some(Baseline::Known) {
+                summary.known += 1;
+            }
         }
         self.summary = summary;
+    }
+
+    /// Marks every failure that `baseline` (an earlier report of the same provider) also had
+    /// as known, by check id, and recounts. Returns the ids that failed in the baseline and no
+    /// longer fail: the baseline can be renewed.
+    pub fn compare_with(&mut self, baseline: &Report) -> Vec<String> {
+        let failed_before = |id: &str| {
+            baseline
+                .check(id)
+                .is_some_and(|check| check.status == Status::Fail)
+        };
+        for check in &mut self.checks {
+            check.baseline = (check.status == Status::Fail && failed_before(&check.id))
+                .then_some(Baseline::Known);
+        }
+        self.finish();
+        baseline
+            .checks
+            .iter()
+            .filter(|before| before.status == Status::Fail)
+            .filter(|before| {
+                self.check(&before.id)
+                    .is_some_and(|now| now.status != Status::Fail && now.status != Status::Skip)
+            })
+            .map(|before| before.id.clone())
+            .collect()
     }
 
     pub fn check(&self, id: &str) -> Option<&CheckResult> {
@@ -198,7 +259,7 @@ impl Report {
     pub fn exit_code(&self) -> i32 {
         if self.unreachable {
             exit::UNREACHABLE
-        } else if self.summary.failed > 0 || self.interrupted {
+        } else if self.summary.failed > self.summary.known || self.interrupted {
             exit::FAILED
         } else {
             exit::PASSED
@@ -221,7 +282,41 @@ mod tests {
             duration_us: 0,
             exchanges: Vec::new(),
             reproduction: None,
+            baseline: None,
         }
+    }
+
+    #[test]
+    fn a_baseline_makes_old_failures_known_and_keeps_new_ones_failing() {
+        let mut before = Report::new(Platform::Heroku, Environment::Test, "http://x".into(), 1);
+        before.checks = vec![
+            result("provision.auth", Status::Fail),
+            result("sso.login", Status::Fail),
+            result("deprovision.status", Status::Pass),
+        ];
+        before.finish();
+
+        let mut same = before.clone();
+        assert_eq!(same.compare_with(&before), Vec::<String>::new());
+        assert_eq!((same.summary.failed, same.summary.known), (2, 2));
+        assert_eq!(same.exit_code(), exit::PASSED);
+        assert_eq!(
+            same.check("provision.auth").unwrap().baseline,
+            Some(Baseline::Known)
+        );
+
+        let mut worse = before.clone();
+        for check in &mut worse.checks {
+            check.status = match check.id.as_str() {
+                "deprovision.status" => Status::Fail,
+                "sso.login" => Status::Pass,
+                _ => check.status,
+            };
+        }
+        assert_eq!(worse.compare_with(&before), ["sso.login"]);
+        assert_eq!((worse.summary.failed, worse.summary.known), (2, 1));
+        assert_eq!(worse.exit_code(), exit::FAILED);
+        assert_eq!(worse.check("deprovision.status").unwrap().baseline, None);
     }
 
     #[test]
@@ -252,7 +347,8 @@ mod tests {
                 passed: 2,
                 failed: 1,
                 warned: 1,
-                skipped: 1
+                skipped: 1,
+                known: 0
             }
         );
         assert_eq!(report.exit_code(), exit::FAILED);

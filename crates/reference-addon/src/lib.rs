@@ -77,6 +77,7 @@ pub struct ReferenceAddon {
     sso_transport: SsoTransport,
     slow_delay: Duration,
     asynchronous: bool,
+    secrets: Option<(manifest_core::Secret, manifest_core::Secret)>,
 }
 
 impl ReferenceAddon {
@@ -88,7 +89,18 @@ impl ReferenceAddon {
             sso_transport: SsoTransport::Post,
             slow_delay: Duration::from_secs(4),
             asynchronous: false,
+            secrets: None,
         }
+    }
+
+    /// Accepts this password (Bitrise: auth token) and SSO salt (Bitrise: SSO secret) instead of
+    /// fresh random ones, so a manifest written earlier stays valid across restarts.
+    pub fn secrets(mut self, password: impl Into<String>, sso_salt: impl Into<String>) -> Self {
+        self.secrets = Some((
+            manifest_core::Secret::new(password),
+            manifest_core::Secret::new(sso_salt),
+        ));
+        self
     }
 
     /// Heroku: provisions asynchronously, as a correct provider may: answers 202, then reports
@@ -147,10 +159,16 @@ impl ReferenceAddon {
 
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        let (password, sso_salt) = match self.secrets {
+            Some((password, sso_salt)) => {
+                (password.expose().to_owned(), sso_salt.expose().to_owned())
+            }
+            None => (random_hex(16)?, random_hex(20)?),
+        };
         let secrets = Secrets {
             user: protocol.user.to_owned(),
-            password: random_hex(16)?,
-            sso_salt: random_hex(20)?,
+            password,
+            sso_salt,
         };
         let manifest = manifest_fault::apply(
             self.platform,

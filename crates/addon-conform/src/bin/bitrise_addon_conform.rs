@@ -9,7 +9,7 @@ use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use addon_conform::args::{ManifestArgs, ReportFormat, TestArgs};
+use addon_conform::args::{BaselineArgs, ManifestArgs, ReportFormat, ServerArgs, TestArgs};
 use addon_conform::commands::ledger::open_ledger;
 use addon_conform::commands::operations::{failed, load, operations};
 use addon_conform::{CliError, ColorChoice, Command};
@@ -174,6 +174,8 @@ impl Global {
             sso_window: None,
             legacy_sso: false,
             ledger: self.ledger.clone(),
+            server: ServerArgs::default(),
+            baseline: BaselineArgs::default(),
         }
     }
 }
@@ -343,9 +345,9 @@ enum Single {
 }
 
 async fn operation(global: &Global, single: Single, retry: bool) -> Result<i32, CliError> {
-    if global.format == ReportFormat::Junit {
+    if matches!(global.format, ReportFormat::Junit | ReportFormat::Html) {
         return Err(CliError::usage(
-            "a single operation prints human or json output, not junit",
+            "a single operation prints human or json output, not junit or html",
         ));
     }
     let (file, manifest) = load(&global.manifest())?;
@@ -368,6 +370,7 @@ fn run(bitrise: BitriseCli) -> Result<i32, CliError> {
     let suite = |args: TestArgs| {
         addon_conform::run(addon_conform::Cli {
             color,
+            quiet: false,
             command: Command::Test(Box::new(args)),
         })
     };
@@ -408,6 +411,9 @@ fn run(bitrise: BitriseCli) -> Result<i32, CliError> {
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = addon_conform::docs::man_pages_requested::<BitriseCli>() {
+        return code;
+    }
     let bitrise = BitriseCli::parse();
     let color = bitrise.global.color;
     let code = match run(bitrise) {

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use addon_conform::args::{
-    InitArgs, ManifestArgs, ManifestCheckArgs, ManifestFormat, ReportFormat, SsoArg, SsoArgs,
-    TestArgs,
+    BaselineArgs, InitArgs, ManifestArgs, ManifestCheckArgs, ManifestFormat, ReportFormat,
+    ServerArgs, SsoArg, SsoArgs, TestArgs,
 };
 use addon_conform::{CliError, ColorChoice, Command, ManifestCommand};
 use clap::{Args, Parser, Subcommand};
@@ -145,6 +145,8 @@ impl Global {
             sso_window: None,
             legacy_sso: false,
             ledger: None,
+            server: ServerArgs::default(),
+            baseline: BaselineArgs::default(),
         }
     }
 }
@@ -189,9 +191,9 @@ fn translate(heroku: HerokuCli) -> Result<addon_conform::Cli, CliError> {
             let format = match global.format {
                 ReportFormat::Human => ManifestFormat::Human,
                 ReportFormat::Json => ManifestFormat::Json,
-                ReportFormat::Junit => {
+                ReportFormat::Junit | ReportFormat::Html => {
                     return Err(CliError::usage(
-                        "`test manifest` prints human or json diagnostics, not junit",
+                        "`test manifest` prints human or json diagnostics, not junit or html",
                     ));
                 }
             };
@@ -224,11 +226,15 @@ fn translate(heroku: HerokuCli) -> Result<addon_conform::Cli, CliError> {
     };
     Ok(addon_conform::Cli {
         color: global.color,
+        quiet: false,
         command,
     })
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = addon_conform::docs::man_pages_requested::<HerokuCli>() {
+        return code;
+    }
     let heroku = HerokuCli::parse();
     let color = heroku.global.color;
     let code = match translate(heroku).and_then(addon_conform::run) {

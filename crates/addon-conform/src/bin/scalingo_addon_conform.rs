@@ -259,6 +259,7 @@ fn run(scalingo: ScalingoCli) -> Result<i32, CliError> {
     match scalingo.command {
         None => addon_conform::run(addon_conform::Cli {
             color: global.color,
+            quiet: false,
             command: addon_conform::Command::Manifest(addon_conform::ManifestCommand::Check(
                 ManifestCheckArgs {
                     manifest: global.manifest_args(),
@@ -277,6 +278,9 @@ fn run(scalingo: ScalingoCli) -> Result<i32, CliError> {
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = addon_conform::docs::man_pages_requested::<ScalingoCli>() {
+        return code;
+    }
     let scalingo = ScalingoCli::parse();
     let color = scalingo.global.color;
     let code = match run(scalingo) {

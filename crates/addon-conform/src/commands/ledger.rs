@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::args::{LedgerCleanupArgs, LedgerListArgs, ListFormat};
 use crate::error::CliError;
+use crate::progress::Progress;
 use crate::registry;
 
 /// The schema of `ledger list --format json`; fields may be added, never renamed or removed.
@@ -164,14 +165,23 @@ fn shown_path(ledger: &Ledger) -> String {
 }
 
 /// Settles every outstanding entry; exit 1 when something could not be removed.
-pub async fn cleanup(args: &LedgerCleanupArgs) -> Result<i32, CliError> {
+pub async fn cleanup(args: &LedgerCleanupArgs, quiet: bool) -> Result<i32, CliError> {
     let ledger = open_ledger(args.ledger.as_deref())?;
+    let progress = Progress::on_stderr(!quiet);
+    let outstanding = ledger.entries().map(|entries| entries.len()).unwrap_or(0);
+    progress.update(
+        0,
+        outstanding,
+        "ledger entries · replaying pending provisions and deprovisioning live ones".to_string(),
+    );
     let outcomes = cleanup_leftovers(
         &ledger,
         &|platform| Some(registry::dialect(platform)),
         args.timeout,
     )
-    .await?;
+    .await;
+    progress.finish();
+    let outcomes = outcomes?;
     if outcomes.is_empty() {
         println!("nothing outstanding in {}", shown_path(&ledger));
         return Ok(0);

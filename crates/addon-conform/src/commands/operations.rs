@@ -15,9 +15,7 @@ use crate::load::ManifestFile;
 /// The manifest a command targets, read and loaded.
 pub fn load(args: &crate::args::ManifestArgs) -> Result<(ManifestFile, Manifest), CliError> {
     let file = ManifestFile::open(args)?;
-    let manifest = file
-        .load()
-        .map_err(|diagnostics| CliError::Manifest(Box::new(diagnostics)))?;
+    let manifest = file.load_to_send()?;
     Ok((file, manifest))
 }
 

@@ -96,9 +96,7 @@ pub async fn replay(args: &ReplayArgs) -> Result<i32, CliError> {
         platform: Some(platform),
         manifest: args.manifest.manifest.clone(),
     })?;
-    let manifest = file
-        .load()
-        .map_err(|diagnostics| CliError::Manifest(Box::new(diagnostics)))?;
+    let manifest = file.load_to_send()?;
     let ledger = open_run_ledger(args.ledger.as_deref())?;
     let mut code = exit::PASSED;
     for (name, reproduction) in &saved {

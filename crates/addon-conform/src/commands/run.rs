@@ -4,24 +4,58 @@
 
 use std::collections::BTreeMap;
 
-use http_runner::{Deprovisioned, OperationsOptions};
-use manifest_core::exit;
+use http_runner::{Deprovisioned, OperationsOptions, Redactor};
+use manifest_core::{Manifest, exit};
 
 use crate::args::RunArgs;
 use crate::commands::ledger::open_run_ledger;
 use crate::commands::operations::{failed, load, operations};
 use crate::error::CliError;
+use crate::load::ManifestFile;
+use crate::server;
 
-/// Runs the command between provision and deprovision; exit 0 only when every step and the
-/// command succeeded.
+/// Runs the command between provision and deprovision. The exit code is the command's own when
+/// it failed (1 when it could not start or was killed by a signal), else 1 when a step around it
+/// failed, else 0.
 pub async fn run(args: &RunArgs) -> Result<i32, CliError> {
     let (program, program_args) = args
         .command
         .split_first()
         .ok_or_else(|| CliError::usage("name the command to run after `--`"))?;
     let (file, manifest) = load(&args.manifest)?;
+    let provisioning_url = manifest
+        .endpoints(args.environment)
+        .map(|endpoints| endpoints.base_url.clone());
+    let redactor = Redactor::new(manifest.secrets());
+    let (code, server) = server::around(
+        &args.server,
+        provisioning_url.as_ref(),
+        around_command(args, &file, manifest, program, program_args),
+    )
+    .await?;
+    let code = code?;
+    if let Some(server) = server
+        && code != exit::PASSED
+    {
+        let server = server.to_report(&redactor);
+        eprintln!("the server `{}` printed last:", server.command);
+        for line in &server.last_lines {
+            eprintln!("  | {line}");
+        }
+    }
+    Ok(code)
+}
+
+/// Provisions, runs the command, changes the plan and deprovisions.
+async fn around_command(
+    args: &RunArgs,
+    file: &ManifestFile,
+    manifest: Manifest,
+    program: &str,
+    program_args: &[String],
+) -> Result<i32, CliError> {
     let operations = operations(
-        &file,
+        file,
         manifest,
         OperationsOptions {
             environment: args.environment,
@@ -39,7 +73,7 @@ pub async fn run(args: &RunArgs) -> Result<i32, CliError> {
     };
     eprintln!("provision: resource {} on plan {plan}", resource.id);
 
-    let command_ok = match tokio::process::Command::new(program)
+    let command_code = match tokio::process::Command::new(program)
         .args(program_args)
         .envs(&resource.config)
         .status()
@@ -47,11 +81,11 @@ pub async fn run(args: &RunArgs) -> Result<i32, CliError> {
     {
         Ok(status) => {
             eprintln!("{program} exited with {status}");
-            status.success()
+            status.code().unwrap_or(exit::FAILED)
         }
         Err(error) => {
             eprintln!("cannot run {program}: {error}");
-            false
+            exit::FAILED
         }
     };
 
@@ -90,7 +124,9 @@ pub async fn run(args: &RunArgs) -> Result<i32, CliError> {
             false
         }
     };
-    Ok(if command_ok && changed && deprovisioned {
+    Ok(if command_code != exit::PASSED {
+        command_code
+    } else if changed && deprovisioned {
         exit::PASSED
     } else {
         exit::FAILED

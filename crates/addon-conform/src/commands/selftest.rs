@@ -6,9 +6,10 @@ use manifest_core::Platform;
 use crate::args::SelftestArgs;
 use crate::commands::test::random_seed;
 use crate::error::CliError;
-use crate::selftest::run_matrix;
+use crate::progress::Progress;
+use crate::selftest::run_matrix_showing;
 
-pub async fn selftest(args: &SelftestArgs) -> Result<i32, CliError> {
+pub async fn selftest(args: &SelftestArgs, quiet: bool) -> Result<i32, CliError> {
     let seed = match args.seed {
         Some(seed) => seed,
         None => random_seed()?,
@@ -18,7 +19,9 @@ pub async fn selftest(args: &SelftestArgs) -> Result<i32, CliError> {
     } else {
         args.platform.clone()
     };
-    let matrix = run_matrix(&platforms, seed).await;
+    let progress = Progress::on_stderr(!quiet);
+    let matrix = run_matrix_showing(&platforms, seed, &progress).await;
+    progress.finish();
     print!("{}", matrix.render());
     if let Some(path) = &args.json {
         let json = serde_json::to_string_pretty(&matrix)

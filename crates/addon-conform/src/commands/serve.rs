@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use manifest_core::exit;
 use reference_addon::{Fault, ReferenceAddon};
 
-use crate::args::ServeReferenceArgs;
+use crate::args::{ManifestArgs, ServeReferenceArgs};
 use crate::commands::test::ctrl_c;
 use crate::error::CliError;
+use crate::load::ManifestFile;
 use crate::private_file::{Links, write_private};
 use crate::registry;
 
@@ -103,6 +104,15 @@ pub async fn serve_reference(args: &ServeReferenceArgs) -> Result<i32, CliError>
     }
     if let Some(sso) = args.sso {
         addon = addon.sso_transport(sso.into());
+    }
+    if let Some(path) = &args.secrets_from {
+        let file = ManifestFile::open(&ManifestArgs {
+            platform: Some(args.platform),
+            manifest: Some(path.clone()),
+        })?;
+        let manifest = file.load_to_send()?;
+        let salt = manifest.sso_salt.as_ref().map_or("", |salt| salt.expose());
+        addon = addon.secrets(manifest.credentials.secret().expose(), salt);
     }
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
     let running = addon

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use manifest_core::{CheckResult, Report, Status};
 
-use super::{by_area, evidence, run_notes, summary_line, terminal_safe_report};
+use super::{by_area, evidence, run_notes, server_lines, summary_line, terminal_safe_report};
 
 const RED: &str = "31";
 const GREEN: &str = "32";
@@ -69,7 +69,12 @@ pub fn render(report: &Report, color: bool) -> String {
             continue;
         }
         for check in checks {
-            let _ = writeln!(out, "  {}  {}", label(check.status, color), check.id);
+            let known = if check.baseline.is_some() {
+                paint("  (known from the baseline)", DIM, color)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "  {}  {}{known}", label(check.status, color), check.id);
             if check.status == Status::Pass {
                 continue;
             }
@@ -86,6 +91,9 @@ pub fn render(report: &Report, color: bool) -> String {
     out.push('\n');
     for note in run_notes(report) {
         let _ = writeln!(out, "{}", paint(&format!("note: {note}"), YELLOW, color));
+    }
+    for line in server_lines(report) {
+        let _ = writeln!(out, "{}", paint(&line, DIM, color));
     }
     let verdict = if report.exit_code() == manifest_core::exit::PASSED {
         GREEN

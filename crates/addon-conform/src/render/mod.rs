@@ -1,6 +1,7 @@
 //! Reports as text: a human summary for terminals, the JSON report for scripts, JUnit XML for CI
-//! dashboards.
+//! dashboards, one self-contained HTML page for people reading a CI artifact.
 
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -64,11 +65,17 @@ pub fn terminal_safe_report(report: &Report) -> Report {
     report
 }
 
-/// `N passed, N failed, N warned, N skipped (seed S, T ms, R requests)`.
+/// `N passed, N failed, N warned, N skipped (seed S, T ms, R requests)`; known failures are
+/// counted after `failed`.
 pub fn summary_line(report: &Report) -> String {
     let summary = &report.summary;
+    let known = if summary.known > 0 {
+        format!(" ({} known from the baseline)", summary.known)
+    } else {
+        String::new()
+    };
     format!(
-        "{} passed, {} failed, {} warned, {} skipped (seed {}, {} ms, {} requests)",
+        "{} passed, {} failed{known}, {} warned, {} skipped (seed {}, {} ms, {} requests)",
         summary.passed,
         summary.failed,
         summary.warned,
@@ -130,6 +137,20 @@ pub fn run_notes(report: &Report) -> Vec<String> {
         );
     }
     notes
+}
+
+/// The provider's last lines of output, when the tool started it and the run did not pass.
+pub fn server_lines(report: &Report) -> Vec<String> {
+    let Some(server) = &report.server else {
+        return Vec::new();
+    };
+    let mut lines = vec![if server.last_lines.is_empty() {
+        format!("the server `{}` printed nothing", server.command)
+    } else {
+        format!("the server `{}` printed last:", server.command)
+    }];
+    lines.extend(server.last_lines.iter().map(|line| format!("  | {line}")));
+    lines
 }
 
 /// The last request of a check and what came of it, as lines: the curl command that reproduces
@@ -194,6 +215,7 @@ pub(crate) mod sample {
             duration_us: 3_250,
             exchanges: Vec::new(),
             reproduction: None,
+            baseline: None,
         }
     }
 

@@ -1,17 +1,23 @@
 //! End-to-end tests of the `addon-conform` binary: one test binary, a small harness, and one
 //! module per kind of command.
 
+mod action;
+mod baseline;
 mod bitrise;
 mod catalog;
+mod docs;
 mod harness;
 mod heroku;
 mod hostile;
 mod ledger;
 mod manifests;
+mod progress;
 mod reference;
 mod replay;
 mod run;
 mod scalingo;
 mod scalingo_tester;
 mod selftest;
+mod server;
 mod sso;
+mod usage;

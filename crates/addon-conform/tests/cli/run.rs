@@ -23,7 +23,7 @@ async fn the_command_sees_the_config_and_the_resource_is_removed() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_failing_command_still_deprovisions_and_exits_1() {
+async fn a_failing_command_still_deprovisions_and_passes_its_exit_code_on() {
     let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -33,6 +33,10 @@ async fn a_failing_command_still_deprovisions_and_exits_1() {
     .unwrap();
     let run = addon_conform_async(dir.path(), &["run", "--", "false"]).await;
     run.expect_code(1);
+    assert_eq!(addon.live_resources(), Vec::<String>::new());
+    let run = addon_conform_async(dir.path(), &["run", "--", "sh", "-c", "exit 3"]).await;
+    run.expect_code(3);
+    assert!(run.stderr.contains("deprovision: "), "{run:#?}");
     assert_eq!(addon.live_resources(), Vec::<String>::new());
     addon.shutdown().await;
 }
