@@ -8,7 +8,7 @@
 //! child holds the tester alone, the add-on and the proxy live in the parent. Then the fault
 //! matrix runs once on loopback for its wall time. Everything goes to `target/bench.json`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 

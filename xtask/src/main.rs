@@ -15,7 +15,6 @@ use std::time::Instant;
 
 use addon_conform::ColorChoice;
 use addon_conform::commands::test::{ctrl_c, random_seed};
-use addon_conform::progress::Progress;
 use addon_conform::render::{human, summary_line};
 use addon_conform::selftest::{run_matrix, run_matrix_at, verdict_differences};
 use http_runner::{RunOptions, run_suite};
@@ -262,7 +261,7 @@ async fn same_verdicts(seed: u64, (left, right): (usize, usize)) -> Result<bool,
     let platforms = [Platform::Heroku, Platform::Scalingo, Platform::Bitrise];
     let mut matrices = Vec::new();
     for concurrency in [left, right] {
-        let matrix = run_matrix_at(&platforms, seed, concurrency, &Progress::hidden()).await;
+        let matrix = run_matrix_at(&platforms, seed, concurrency).await;
         println!(
             "concurrency {concurrency}: {} rows, {}, {:.1} s",
             matrix.rows.len(),

@@ -267,12 +267,16 @@ pub async fn run_matrix(platforms: &[Platform], seed: u64) -> Matrix {
 
 /// [`run_matrix`], with each finished row shown on `progress`.
 pub async fn run_matrix_showing(platforms: &[Platform], seed: u64, progress: &Progress) -> Matrix {
-    run_matrix_at(platforms, seed, http_runner::DEFAULT_CONCURRENCY, progress).await
+    matrix(platforms, seed, http_runner::DEFAULT_CONCURRENCY, progress).await
 }
 
-/// [`run_matrix_showing`] with each run sending at most `concurrency` requests at once: the
-/// verdicts must not depend on it.
-pub async fn run_matrix_at(
+/// [`run_matrix`] with each run sending at most `concurrency` requests at once: the verdicts
+/// must not depend on it.
+pub async fn run_matrix_at(platforms: &[Platform], seed: u64, concurrency: usize) -> Matrix {
+    matrix(platforms, seed, concurrency, &Progress::hidden()).await
+}
+
+async fn matrix(
     platforms: &[Platform],
     seed: u64,
     concurrency: usize,
@@ -314,11 +318,11 @@ pub async fn run_matrix_at(
                 .any(|fault| fault.proves().contains(&MODEL_CHECK))
     };
     cells.sort_by_key(|(_, faults)| !faults.iter().any(Fault::is_slow));
+    let total = cells.len();
+    progress.update(0, total, "matrix rows".to_string());
     let (model, quick): (Vec<_>, Vec<_>) = cells
         .into_iter()
         .partition(|(_, faults)| runs_model(faults));
-    let total = cells.len();
-    progress.update(0, total, "matrix rows".to_string());
     let spawn = |(target, faults): (Target, Vec<Fault>)| {
         let permits = permits.clone();
         let (done, progress) = (done.clone(), progress.clone());
