@@ -87,7 +87,9 @@ async fn the_same_seed_sends_the_same_requests() {
     let (second, _) = run_against(ReferenceAddon::new(Platform::Heroku), options()).await;
     assert_eq!(bodies(&first), bodies(&second));
     let uuid = |report: &Report| {
-        let body = &report.check("provision.status").unwrap().exchanges[0].request.body;
+        let body = &report.check("provision.status").unwrap().exchanges[0]
+            .request
+            .body;
         serde_json::from_str::<serde_json::Value>(body).unwrap()["uuid"].clone()
     };
     assert_ne!(uuid(&first), uuid(&second), "two runs never share a uuid");
