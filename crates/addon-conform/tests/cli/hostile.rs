@@ -1,5 +1,6 @@
 //! The binary against hostile providers the tests start on loopback: one that echoes every
-//! credential and token it receives into its answers.
+//! credential and token it receives into its answers, one with terminal controls in its answers,
+//! one that hangs after provisioning, one with a config of 80 000 keys; and the files it writes.
 
 use std::sync::{Arc, Mutex};
 
