@@ -166,7 +166,7 @@ pub fn mask_secret_values(text: &str) -> String {
         }
         for range in value_after(text, colon) {
             for byte in &mut masked[range] {
-                if !byte.is_ascii_whitespace() {
+                if *byte != b'\n' {
                     *byte = b'*';
                 }
             }

@@ -91,10 +91,23 @@ pub fn summary_line(report: &Report) -> String {
 pub fn run_notes(report: &Report) -> Vec<String> {
     let mut notes = Vec::new();
     if report.unreachable {
-        notes.push(format!(
-            "the provider could not be reached at {}",
-            report.target
-        ));
+        let first_error = report
+            .checks
+            .iter()
+            .flat_map(|check| &check.exchanges)
+            .find_map(|exchange| exchange.error.as_deref());
+        notes.push(match first_error {
+            Some(error) if is_tls_refusal(error) => format!(
+                "the provider at {} could not be reached: its TLS certificate was refused \
+                 ({error}); for a private CA, point SSL_CERT_FILE at its certificate",
+                report.target
+            ),
+            Some(error) => format!(
+                "the provider could not be reached at {} ({error})",
+                report.target
+            ),
+            None => format!("the provider could not be reached at {}", report.target),
+        });
     }
     let unfinished: Vec<&str> = report
         .checks
@@ -153,6 +166,14 @@ pub fn server_lines(report: &Report) -> Vec<String> {
     lines
 }
 
+/// Whether a transport error is the TLS handshake refusing the provider's certificate.
+fn is_tls_refusal(error: &str) -> bool {
+    let error = error.to_ascii_lowercase();
+    ["certificate", "unknownissuer", "tls", "handshake"]
+        .iter()
+        .any(|word| error.contains(word))
+}
+
 /// The last request of a check and what came of it, as lines: the curl command that reproduces
 /// it, then the status or the transport error.
 pub fn evidence(check: &CheckResult) -> Vec<String> {
@@ -182,6 +203,30 @@ pub fn evidence(check: &CheckResult) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_certificate_is_named_with_its_reason() {
+        let mut report = sample::report();
+        report.unreachable = true;
+        report.checks[5].exchanges[0].error =
+            Some("could not connect: invalid peer certificate: UnknownIssuer".into());
+        let notes = run_notes(&report).join("\n");
+        assert!(
+            notes.contains(
+                "its TLS certificate was refused (could not connect: invalid peer \
+                            certificate: UnknownIssuer)"
+            ),
+            "{notes}"
+        );
+        assert!(notes.contains("SSL_CERT_FILE"), "{notes}");
+        report.checks[5].exchanges[0].error = Some("could not connect: Connection refused".into());
+        let notes = run_notes(&report).join("\n");
+        assert!(
+            notes.contains("(could not connect: Connection refused)"),
+            "{notes}"
+        );
+        assert!(!notes.contains("TLS"), "{notes}");
+    }
 
     #[test]
     fn terminal_controls_are_escaped() {

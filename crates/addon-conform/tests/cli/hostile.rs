@@ -1,5 +1,6 @@
 //! The binary against hostile providers the tests start on loopback: one that echoes every
-//! credential and token it receives into its answers.
+//! credential and token it receives into its answers, one with terminal controls in its answers,
+//! one that hangs after provisioning, one with a config of 80 000 keys; and the files it writes.
 
 use std::sync::{Arc, Mutex};
 
@@ -397,4 +398,69 @@ async fn a_provider_that_hangs_after_provisioning_cannot_hold_the_run() {
         run.stdout
     );
     assert!(run.stdout.contains("ledger cleanup"), "{}", run.stdout);
+}
+
+/// Answers provisions with a config of some 80 000 keys, just under the 1 MiB the tester reads.
+async fn start_huge_config_provider() -> std::net::SocketAddr {
+    let app = axum::Router::new().fallback(|method: Method, uri: Uri| async move {
+        if method == Method::POST && uri.path().ends_with("/resources") {
+            let mut body = String::from(r#"{"id":"res-huge","config":{"#);
+            let mut key = 0u32;
+            while body.len() < 1000 * 1000 {
+                body.push_str(&format!("\"k{key:x}\":\"\","));
+                key += 1;
+            }
+            body.push_str(r#""MYADDON_URL":"x"}}"#);
+            (
+                StatusCode::CREATED,
+                [("content-type", "application/json")],
+                body,
+            )
+                .into_response()
+        } else if method == Method::DELETE {
+            StatusCode::NO_CONTENT.into_response()
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY.into_response()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_huge_answer_makes_a_proportionate_report() {
+    let addr = start_huge_config_provider().await;
+    let (manifest, _) = manifest_for(Platform::Heroku, addr).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("addon-manifest.json"), &manifest).unwrap();
+    for format in ["human", "json"] {
+        let run = addon_conform_async(
+            dir.path(),
+            &[
+                "test",
+                "--seed",
+                "4",
+                "--timeout",
+                "10",
+                "--format",
+                format,
+                "--only",
+                "provision.config.*",
+            ],
+        )
+        .await;
+        assert_eq!(run.code, 1, "{}", &run.stderr);
+        let size = run.stdout.len();
+        assert!(
+            size < 2 * 1024 * 1024,
+            "a 1 MiB answer made a {size}-byte {format} report"
+        );
+        assert!(
+            run.stdout.contains("more bytes left out"),
+            "the report says what it left out: {}",
+            &run.stdout[..run.stdout.len().min(20000)]
+        );
+    }
 }
