@@ -35,6 +35,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Ledger(LedgerCommand::List(args)) => commands::ledger::list(&args),
         Command::Ledger(LedgerCommand::Cleanup(args)) => block_on(commands::ledger::cleanup(&args)),
         Command::Replay(args) => block_on(commands::replay::replay(&args)),
+        Command::Load(args) => block_on(commands::load::load(&args)),
         Command::Selftest(args) => block_on(commands::selftest::selftest(&args)),
     }
 }

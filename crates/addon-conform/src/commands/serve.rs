@@ -103,6 +103,9 @@ pub async fn serve_reference(args: &ServeReferenceArgs) -> Result<i32, CliError>
     if let Some(sso) = args.sso {
         addon = addon.sso_transport(sso.into());
     }
+    if let Some(delay) = args.delay_per_concurrent_request {
+        addon = addon.delay_per_concurrent_request(delay);
+    }
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
     let running = addon
         .start_on(address)

@@ -6,6 +6,7 @@ mod catalog;
 mod harness;
 mod heroku;
 mod ledger;
+mod load;
 mod manifests;
 mod reference;
 mod replay;
