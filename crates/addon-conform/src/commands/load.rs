@@ -308,7 +308,7 @@ pub async fn load(args: &LoadArgs) -> Result<i32, CliError> {
         .all(|summary| summary.verdict != Verdict::Fail);
     let code = if sent > 0 && unreachable == sent {
         exit::UNREACHABLE
-    } else if passed && left.is_empty() {
+    } else if passed && left.is_empty() && !interrupted {
         exit::PASSED
     } else {
         exit::FAILED

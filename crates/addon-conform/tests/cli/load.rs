@@ -7,7 +7,7 @@ use std::time::Duration;
 use manifest_core::Platform;
 use reference_addon::{ReferenceAddon, RunningAddon};
 
-use crate::harness::{Run, addon_conform_async};
+use crate::harness::{Run, addon_conform_async, spawn_addon_conform};
 
 async fn load(addon: &RunningAddon, dir: &Path, extra: &[&str]) -> Run {
     std::fs::write(dir.join("addon-manifest.json"), addon.manifest_json()).unwrap();
@@ -162,5 +162,52 @@ async fn load_needs_a_bound_and_reports_an_unreachable_provider() {
     )
     .await;
     run.expect_code(3);
+    addon.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_starts_no_new_cycle_and_the_ones_under_way_deprovision() {
+    let addon = slowing_addon().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("addon-manifest.json"),
+        addon.manifest_json(),
+    )
+    .unwrap();
+    let ledger = dir.path().join("ledger.sqlite3");
+    let mut child = spawn_addon_conform(
+        dir.path(),
+        &[
+            "load",
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--concurrency",
+            "2",
+            "--duration",
+            "600",
+        ],
+    );
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while addon.live_resources().is_empty() {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the load provisions a resource");
+    let terminated = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(terminated.success());
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "an interrupted load exits 1: {status}"
+    );
+    assert_eq!(addon.live_resources(), Vec::<String>::new());
+    nothing_outstanding(dir.path()).await;
     addon.shutdown().await;
 }
