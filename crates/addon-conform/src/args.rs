@@ -65,6 +65,9 @@ pub enum Command {
     /// Run the failing sequences a JSON report saved (`lifecycle.model`) again, and say of each
     /// whether it is FIXED or STILL FAILING.
     Replay(ReplayArgs),
+    /// Run provision, plan change and deprovision cycles from many clients at once, and report
+    /// each operation's latencies against the platform's deadlines.
+    Load(LoadArgs),
     /// Run the suite against the built-in reference add-on, correct and with every fault, and
     /// print which checks caught which fault.
     Selftest(SelftestArgs),
@@ -342,6 +345,53 @@ pub struct DeprovisionArgs {
     pub id: String,
 }
 
+/// The most cycles and seconds one `load` may run, so that it always stops by itself.
+pub const MAX_LOAD_CYCLES: u32 = 100_000;
+pub const MAX_LOAD_SECONDS: f64 = 3600.0;
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("bound").required(true).args(["duration", "cycles"]))]
+pub struct LoadArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// How many clients run cycles at once.
+    #[arg(long, value_name = "N", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub concurrency: u32,
+    /// Start new cycles for this long, in seconds (at most an hour); cycles under way finish.
+    #[arg(long, value_name = "SECS", value_parser = parse_load_seconds)]
+    pub duration: Option<Duration>,
+    /// Run this many cycles in all, shared among the clients (at most 100000).
+    #[arg(long, value_name = "K",
+          value_parser = clap::value_parser!(u32).range(1..=MAX_LOAD_CYCLES as i64))]
+    pub cycles: Option<u32>,
+    /// The plan to provision [default: the manifest's first plan, or the platform's usual test
+    /// plan].
+    #[arg(long, value_name = "NAME")]
+    pub plan: Option<String>,
+    /// The plan to change to [default: another of the manifest's plans].
+    #[arg(long, value_name = "NAME")]
+    pub plan_change_to: Option<String>,
+    /// The deadline an answer should meet (a miss warns) [default: the platform's].
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub should_deadline: Option<Duration>,
+    /// The deadline an answer must meet (a miss fails) [default: the platform's].
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub must_deadline: Option<Duration>,
+    /// `json` prints the `addon-conform/load/v1` document.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+/// `--duration`: seconds, at most [`MAX_LOAD_SECONDS`].
+fn parse_load_seconds(text: &str) -> Result<Duration, String> {
+    let duration = parse_seconds(text)?;
+    if duration.as_secs_f64() > MAX_LOAD_SECONDS {
+        return Err(format!("`{text}` is more than {MAX_LOAD_SECONDS} seconds"));
+    }
+    Ok(duration)
+}
+
 #[derive(Debug, Args)]
 pub struct LedgerListArgs {
     /// The ledger [default: the user's ledger].
@@ -431,6 +481,10 @@ pub struct ServeReferenceArgs {
     /// it stays valid when the add-on restarts (with `--port`, its URLs too).
     #[arg(long, value_name = "FILE")]
     pub secrets_from: Option<PathBuf>,
+    /// Slow down under load: hold every request back this long for each request in flight
+    /// when it arrives, itself included (what `load` shows; the sequential suite cannot).
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub delay_per_concurrent_request: Option<Duration>,
     /// List the faults the reference add-on can have, and exit.
     #[arg(long, exclusive = true)]
     pub list_faults: bool,

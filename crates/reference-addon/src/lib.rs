@@ -76,6 +76,7 @@ pub struct ReferenceAddon {
     faults: BTreeSet<Fault>,
     sso_transport: SsoTransport,
     slow_delay: Duration,
+    delay_per_concurrent_request: Duration,
     asynchronous: bool,
     secrets: Option<(manifest_core::Secret, manifest_core::Secret)>,
 }
@@ -88,6 +89,7 @@ impl ReferenceAddon {
             faults: BTreeSet::new(),
             sso_transport: SsoTransport::Post,
             slow_delay: Duration::from_secs(4),
+            delay_per_concurrent_request: Duration::ZERO,
             asynchronous: false,
             secrets: None,
         }
@@ -136,6 +138,16 @@ impl ReferenceAddon {
         self
     }
 
+    /// Makes the add-on slow down under load, as a provider with too few workers does: every
+    /// request is held back this long for each request in flight when it arrives, itself
+    /// included, so a lone request takes `delay` and one among seven others eight times that.
+    /// Not a [`Fault`]: the sequential suite cannot see it; `addon-conform load` does. Zero (no
+    /// slowdown) unless set.
+    pub fn delay_per_concurrent_request(mut self, delay: Duration) -> Self {
+        self.delay_per_concurrent_request = delay;
+        self
+    }
+
     /// Serves on a free loopback port.
     pub async fn start(self) -> io::Result<RunningAddon> {
         self.start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
@@ -177,6 +189,7 @@ impl ReferenceAddon {
         );
         let mut state = AddonState::new(self.faults, secrets, self.slow_delay);
         state.asynchronous = self.asynchronous;
+        state.delay_per_concurrent_request = self.delay_per_concurrent_request;
         let state = Arc::new(state);
 
         let app = (protocol.router)()
@@ -238,8 +251,11 @@ async fn count_request(
     request: Request,
     next: Next,
 ) -> Response {
-    state.count_request();
-    next.run(request).await
+    let in_flight = state.begin_request();
+    state.hold_back(in_flight.count).await;
+    let response = next.run(request).await;
+    drop(in_flight);
+    response
 }
 
 /// The origin the manifest points at. A wildcard bind is reached through loopback.

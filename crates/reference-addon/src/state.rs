@@ -36,6 +36,19 @@ pub(crate) struct Provisioned {
     pub created: bool,
 }
 
+/// A request being answered; dropping it (the answer sent, or the connection gone) ends it.
+pub(crate) struct InFlight<'a> {
+    counter: &'a AtomicUsize,
+    /// How many requests were in flight when this one arrived, itself included.
+    pub count: usize,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.counter.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct AddonState {
     faults: BTreeSet<Fault>,
@@ -47,6 +60,9 @@ pub(crate) struct AddonState {
     /// Session cookie value → the resource whose dashboard it opens.
     sessions: Mutex<HashMap<String, String>>,
     requests: AtomicUsize,
+    in_flight: AtomicUsize,
+    /// See [`crate::ReferenceAddon::delay_per_concurrent_request`].
+    pub delay_per_concurrent_request: Duration,
     stopping: watch::Sender<bool>,
 }
 
@@ -60,6 +76,8 @@ impl AddonState {
             store: Mutex::default(),
             sessions: Mutex::default(),
             requests: AtomicUsize::new(0),
+            in_flight: AtomicUsize::new(0),
+            delay_per_concurrent_request: Duration::ZERO,
             stopping: watch::Sender::new(false),
         }
     }
@@ -78,8 +96,29 @@ impl AddonState {
         self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub fn count_request(&self) {
+    /// Counts a request that arrived; it stays in flight until the guard is dropped.
+    pub fn begin_request(&self) -> InFlight<'_> {
         self.requests.fetch_add(1, Ordering::Relaxed);
+        let others = self.in_flight.fetch_add(1, Ordering::SeqCst);
+        InFlight {
+            counter: &self.in_flight,
+            count: others + 1,
+        }
+    }
+
+    /// Holds a request back for the `in_flight` requests there were when it arrived (not at
+    /// all unless the add-on was built to slow down under load), cut short by shutdown.
+    pub async fn hold_back(&self, in_flight: usize) {
+        let delay = self
+            .delay_per_concurrent_request
+            .saturating_mul(u32::try_from(in_flight).unwrap_or(u32::MAX));
+        if delay.is_zero() {
+            return;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = self.stopped() => {}
+        }
     }
 
     pub fn requests_seen(&self) -> usize {

@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod init;
 pub mod ledger;
+pub mod load;
 pub mod manifest;
 pub mod operations;
 pub mod replay;

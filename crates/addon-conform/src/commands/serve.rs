@@ -114,6 +114,9 @@ pub async fn serve_reference(args: &ServeReferenceArgs) -> Result<i32, CliError>
         let salt = manifest.sso_salt.as_ref().map_or("", |salt| salt.expose());
         addon = addon.secrets(manifest.credentials.secret().expose(), salt);
     }
+    if let Some(delay) = args.delay_per_concurrent_request {
+        addon = addon.delay_per_concurrent_request(delay);
+    }
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
     let running = addon
         .start_on(address)

@@ -10,6 +10,7 @@ mod harness;
 mod heroku;
 mod hostile;
 mod ledger;
+mod load;
 mod manifests;
 mod progress;
 mod reference;
