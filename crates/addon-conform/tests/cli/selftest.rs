@@ -8,7 +8,14 @@ use manifest_core::Platform;
 async fn matrix_of(platform: Platform) {
     let matrix = run_matrix(&[platform], 7).await;
     assert!(matrix.passed(), "{}", matrix.render());
-    insta::assert_json_snapshot!(format!("matrix_{platform}"), matrix);
+    // How many resources a fault that keeps them leaves depends on how many generated
+    // sequences were in flight when the first failing one was found; that it is not zero is
+    // what the row shows.
+    insta::assert_json_snapshot!(format!("matrix_{platform}"), matrix, {
+        ".rows[].leftover_count" => insta::dynamic_redaction(|value, _| {
+            if value.as_u64() == Some(0) { value } else { "[some]".into() }
+        }),
+    });
 }
 
 #[tokio::test]
