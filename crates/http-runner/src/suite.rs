@@ -1109,6 +1109,10 @@ impl Suite<'_> {
             {
                 self.deprovision_quietly(&resource).await;
             }
+            // A provider that does not answer would make every further probe wait as long.
+            if sent.response.is_err() {
+                break;
+            }
         }
     }
 
@@ -1190,6 +1194,9 @@ impl Suite<'_> {
             let sent = self.send(request).await;
             self.evidence(&["plan-change.auth"], &sent);
             self.judge_probe("plan-change.auth", &forgery, "plan change", &sent);
+            if sent.response.is_err() {
+                break;
+            }
         }
     }
 
@@ -1258,7 +1265,7 @@ impl Suite<'_> {
             .map(|resource| (resource, "deprovision of the live resource"))
             .chain([(&unknown, "deprovision of an unknown id")])
             .collect();
-        for forgery in self.ctx.credentials.forgeries() {
+        'probes: for forgery in self.ctx.credentials.forgeries() {
             for &(target, on) in &targets {
                 let mut request = self.dialect.deprovision(&self.ctx, target);
                 request.credentials = forgery.credentials.clone();
@@ -1283,6 +1290,9 @@ impl Suite<'_> {
                     _ => {
                         self.judge_probe("deprovision.auth", &forgery, on, &sent);
                     }
+                }
+                if sent.response.is_err() {
+                    break 'probes;
                 }
             }
         }
