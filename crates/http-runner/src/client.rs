@@ -204,6 +204,9 @@ impl Transport {
             Some(Credentials::Header { name, token }) => {
                 builder = builder.header(name.as_str(), token.expose());
             }
+            Some(Credentials::Forged { header, value, .. }) => {
+                builder = builder.header(header.as_str(), value.expose());
+            }
             None => {}
         }
         builder = match &request.body {

@@ -340,17 +340,23 @@ impl Redactor {
                 auth_header = name.clone();
                 headers.push((auth_header.as_str(), ""));
             }
-            None => {}
+            Some(Credentials::Forged { .. }) | None => {}
         }
         if matches!(request.body, Body::Json(_)) {
             headers.push(("Content-Type", "application/json"));
         } else if matches!(request.body, Body::Form(_)) {
             headers.push(("Content-Type", "application/x-www-form-urlencoded"));
         }
+        let mut headers = self.redact_headers(headers.into_iter());
+        // A probe's value is no secret and is shown, past the by-name redaction of its header;
+        // the known secrets are still replaced in it.
+        if let Some(Credentials::Forged { header, shown, .. }) = &request.credentials {
+            headers.insert(header.to_ascii_lowercase(), self.redact(shown));
+        }
         let record = RequestRecord {
             method: request.method.as_str().to_string(),
             url: self.redact_url(&request.url),
-            headers: self.redact_headers(headers.into_iter()),
+            headers,
             body: self.request_body(&request.body),
         };
         let (response, error) = match outcome {
@@ -419,6 +425,10 @@ impl Redactor {
             Some(Credentials::Header { name, .. }) => {
                 parts.push("-H".into());
                 parts.push(shell_quote(&format!("{name}: {REDACTED}")));
+            }
+            Some(Credentials::Forged { header, shown, .. }) => {
+                parts.push("-H".into());
+                parts.push(shell_quote(&format!("{header}: {}", self.redact(shown))));
             }
             None => {}
         }
@@ -637,6 +647,40 @@ mod tests {
                 || exchange.request.url.contains("token=%5BREDACTED%5D")
         );
         assert!(exchange.request.url.contains("timestamp=2"));
+    }
+
+    #[test]
+    fn probes_are_shown_as_sent_and_derived_ones_masked() {
+        let real = Credentials::Basic {
+            username: "myaddon".into(),
+            password: Secret::new("s3cret-pass"),
+        };
+        let url: url::Url = "http://127.0.0.1:1/heroku/resources".parse().unwrap();
+        let mut shown = Vec::new();
+        for forgery in real.forgeries() {
+            let mut request = HttpRequest::new(Method::Delete, url.clone());
+            request.credentials = forgery.credentials;
+            let exchange = redactor().exchange(&request, Err("refused"), Duration::ZERO);
+            let text = serde_json::to_string(&exchange).unwrap();
+            for leak in ["s3cret-pass", "S3CRET-PASS", "s3cret-pas"] {
+                assert!(!text.contains(leak), "{leak} leaked: {text}");
+            }
+            shown.push(exchange.curl);
+        }
+        use base64::Engine as _;
+        let empty_password = base64::engine::general_purpose::STANDARD.encode("myaddon:");
+        assert!(
+            shown
+                .iter()
+                .any(|curl| curl.contains(&format!("-H 'Authorization: Basic {empty_password}'"))),
+            "{shown:?}"
+        );
+        assert!(
+            shown.iter().any(|curl| curl.contains(
+                "Authorization: Basic base64(myaddon:[the password with its case changed, 11 characters])"
+            )),
+            "{shown:?}"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::Instant;
 use manifest_core::dialect::{ProvisionReply, TokenMint};
 use manifest_core::http::{HttpRequest, HttpResponse};
 use manifest_core::report::{Exchange, Leftover};
-use manifest_core::{Ctx, Dialect, Expectations, ProvisionInput, Resource};
+use manifest_core::{Ctx, Dialect, Expectations, Forgery, ProvisionInput, Resource};
 use serde_json::Value;
 
 use crate::book::CheckBook;
@@ -1056,37 +1056,57 @@ impl Suite<'_> {
         }
     }
 
-    async fn provision_auth(&mut self) {
+    /// Whether a credential probe was refused, judged by the dialect's refusal statuses; a
+    /// failure names the probe and the call it was sent on.
+    fn judge_probe(&mut self, id: &str, forgery: &Forgery, on: &str, sent: &Sent) -> bool {
         let unauthorized = self.expectations().unauthorized;
+        match &sent.response {
+            Ok(response) if unauthorized.contains(&response.status) => {
+                self.book.pass(id);
+                true
+            }
+            Ok(response) => {
+                let verdict = if response.is_success() {
+                    "was accepted"
+                } else {
+                    "was not refused"
+                };
+                self.book.fail(
+                    id,
+                    format!(
+                        "{} {verdict} on {on}: expected {}, got {}",
+                        forgery.label,
+                        statuses(unauthorized),
+                        describe_response(response)
+                    ),
+                );
+                false
+            }
+            Err(error) => {
+                self.book
+                    .fail(id, format!("{} on {on}: {error}", forgery.label));
+                false
+            }
+        }
+    }
+
+    async fn provision_auth(&mut self) {
         for forgery in self.ctx.credentials.forgeries() {
             let input = self.inputs.provision(&self.plan);
             let mut request = self.dialect.provision(&self.ctx, &input);
             request.credentials = forgery.credentials.clone();
             let sent = self.send(request).await;
             self.evidence(&["provision.auth"], &sent);
-            match &sent.response {
-                Ok(response) if unauthorized.contains(&response.status) => {
-                    self.book.pass("provision.auth")
-                }
-                Ok(response) => {
-                    self.book.fail(
-                        "provision.auth",
-                        format!(
-                            "{}: expected {}, got {}",
-                            forgery.label,
-                            statuses(unauthorized),
-                            describe_response(response)
-                        ),
-                    );
-                    if let Tracked::Own(id) = self.track_created(&input, response)
-                        && let Some(resource) = self.ledger.find(&id)
-                    {
-                        self.deprovision_quietly(&resource).await;
-                    }
-                }
-                Err(error) => self
-                    .book
-                    .fail("provision.auth", format!("{}: {error}", forgery.label)),
+            if !self.judge_probe("provision.auth", &forgery, "provision", &sent)
+                && let Ok(response) = &sent.response
+                && let Tracked::Own(id) = self.track_created(&input, response)
+                && let Some(resource) = self.ledger.find(&id)
+            {
+                self.deprovision_quietly(&resource).await;
+            }
+            // A provider that does not answer would make every further probe wait as long.
+            if sent.response.is_err() {
+                break;
             }
         }
     }
@@ -1161,33 +1181,16 @@ impl Suite<'_> {
             Ok(resource) => resource.clone(),
             Err(_) => self.made_up_resource(),
         };
-        let resource = &resource;
-        {
-            let unauthorized = self.expectations().unauthorized;
-            for forgery in self.ctx.credentials.forgeries() {
-                let mut request = self
-                    .dialect
-                    .change_plan(&self.ctx, resource, &self.plan.clone());
-                request.credentials = forgery.credentials.clone();
-                let sent = self.send(request).await;
-                self.evidence(&["plan-change.auth"], &sent);
-                match &sent.response {
-                    Ok(response) if unauthorized.contains(&response.status) => {
-                        self.book.pass("plan-change.auth")
-                    }
-                    Ok(response) => self.book.fail(
-                        "plan-change.auth",
-                        format!(
-                            "{}: expected {}, got {}",
-                            forgery.label,
-                            statuses(unauthorized),
-                            describe_response(response)
-                        ),
-                    ),
-                    Err(error) => self
-                        .book
-                        .fail("plan-change.auth", format!("{}: {error}", forgery.label)),
-                }
+        for forgery in self.ctx.credentials.forgeries() {
+            let mut request = self
+                .dialect
+                .change_plan(&self.ctx, &resource, &self.plan.clone());
+            request.credentials = forgery.credentials.clone();
+            let sent = self.send(request).await;
+            self.evidence(&["plan-change.auth"], &sent);
+            self.judge_probe("plan-change.auth", &forgery, "plan change", &sent);
+            if sent.response.is_err() {
+                break;
             }
         }
     }
@@ -1251,36 +1254,40 @@ impl Suite<'_> {
     async fn deprovision_auth(&mut self) {
         let live = self.facts.resource.clone().ok();
         let unknown = self.made_up_resource();
-        {
-            let unauthorized = self.expectations().unauthorized;
-            let targets: Vec<(&Resource, &str)> = live
-                .iter()
-                .map(|resource| (resource, "live resource"))
-                .chain([(&unknown, "unknown id")])
-                .collect();
-            for forgery in self.ctx.credentials.forgeries() {
-                for &(target, what) in &targets {
-                    let mut request = self.dialect.deprovision(&self.ctx, target);
-                    request.credentials = forgery.credentials.clone();
-                    let sent = self.send(request).await;
-                    self.evidence(&["deprovision.auth"], &sent);
-                    match &sent.response {
-                        Ok(response) if unauthorized.contains(&response.status) => self.book.pass("deprovision.auth"),
-                        Ok(response) if target.id == unknown.id && (400..500).contains(&response.status) => self.book.fail(
+        let unauthorized = self.expectations().unauthorized;
+        let targets: Vec<(&Resource, &str)> = live
+            .iter()
+            .map(|resource| (resource, "deprovision of the live resource"))
+            .chain([(&unknown, "deprovision of an unknown id")])
+            .collect();
+        'probes: for forgery in self.ctx.credentials.forgeries() {
+            for &(target, on) in &targets {
+                let mut request = self.dialect.deprovision(&self.ctx, target);
+                request.credentials = forgery.credentials.clone();
+                let sent = self.send(request).await;
+                self.evidence(&["deprovision.auth"], &sent);
+                match &sent.response {
+                    Ok(response)
+                        if target.id == unknown.id
+                            && !unauthorized.contains(&response.status)
+                            && (400..500).contains(&response.status) =>
+                    {
+                        self.book.fail(
                             "deprovision.auth",
                             format!(
-                                "{} on an {what}: answered {} instead of {}: the credentials were accepted, or the resource was looked up before they were checked (which tells strangers which ids exist)",
+                                "{} on {on}: answered {} instead of {}: the credentials were accepted, or the resource was looked up before they were checked (which tells strangers which ids exist)",
                                 forgery.label,
                                 response.status,
                                 statuses(unauthorized)
                             ),
-                        ),
-                        Ok(response) => self.book.fail(
-                            "deprovision.auth",
-                            format!("{} on a {what}: expected {}, got {}", forgery.label, statuses(unauthorized), describe_response(response)),
-                        ),
-                        Err(error) => self.book.fail("deprovision.auth", format!("{} on a {what}: {error}", forgery.label)),
+                        )
                     }
+                    _ => {
+                        self.judge_probe("deprovision.auth", &forgery, on, &sent);
+                    }
+                }
+                if sent.response.is_err() {
+                    break 'probes;
                 }
             }
         }

@@ -296,7 +296,7 @@ pub static CATALOG: &[CheckDef] = &[
         ALL,
         OfficialTester("kensa (wrong password only)"),
         "a provision with wrong or missing credentials is refused with 401",
-        "Four near misses are sent and each must be refused: no credentials, a wrong user, a wrong password, and the right password with a character appended (which catches providers that compare only a prefix). A refusal is 401; anything else, above all a success, fails."
+        "Near misses derived from where the platform puts its credentials are sent, each its own exchange, and each must be refused: no credentials; for a Basic user and password a wrong or empty user, a wrong or empty password, the password with a character appended (providers that compare only a prefix), truncated, with its case changed, followed by an extra `:` field, and a Basic value without a colon; for a token the wrong, empty, appended-to, truncated and case-changed token. A refusal is 401; anything else, above all a success, fails and names the probe. Evidence shows each forged value as sent, except that one derived from the real secret is masked."
     ),
     check!(
         "provision.idempotent",
@@ -361,7 +361,7 @@ pub static CATALOG: &[CheckDef] = &[
         ALL,
         OfficialTester("kensa (wrong password only)"),
         "a plan change with wrong or missing credentials is refused with 401",
-        "The same four near misses as for provisioning are sent to the plan change endpoint of a live resource; each must be refused with 401 and the plan must not change."
+        "The same near misses as for provisioning are sent to the plan change endpoint of a live resource; each must be refused with 401 and the plan must not change."
     ),
     check!(
         "plan-change.config",
@@ -410,7 +410,7 @@ pub static CATALOG: &[CheckDef] = &[
         ALL,
         OfficialTester("kensa (wrong password only)"),
         "a deprovision with wrong or missing credentials is refused with 401, before the resource is looked up",
-        "The four near misses must each be refused with 401 and the resource must survive. They are also sent for an id that does not exist: a provider that answers 404 there looks resources up before checking who is asking, which tells strangers which ids exist."
+        "The same near misses as for provisioning must each be refused with 401 and the resource must survive. They are also sent for an id that does not exist: a provider that answers 404 there looks resources up before checking who is asking, which tells strangers which ids exist."
     ),
     check!(
         "deprovision.repeat",

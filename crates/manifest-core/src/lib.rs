@@ -28,7 +28,9 @@ pub mod urls;
 pub use catalog::{CheckDef, CheckId, Level, RuleSource};
 pub use diagnostics::{Diagnostic, Diagnostics, Severity, Span};
 pub use dialect::{Ctx, Dialect, Expectations, ProvisionInput, ProvisionReply, Resource, SsoLogin};
-pub use model::{Credentials, Endpoints, Environment, Manifest, Plan, Platform, SsoTransport};
+pub use model::{
+    Credentials, Endpoints, Environment, Forgery, Manifest, Plan, Platform, SsoTransport,
+};
 pub use report::{CheckResult, Exchange, Report, Status};
 pub use secret::Secret;
 pub use spanned::{JsonDocument, Source};

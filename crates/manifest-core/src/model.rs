@@ -4,6 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -98,6 +100,13 @@ pub enum Credentials {
     Basic { username: String, password: Secret },
     /// A shared token in a header of the platform's choosing (Bitrise: `Authentication`).
     Header { name: String, token: Secret },
+    /// A credential probe: `value` is sent as is in `header`, and evidence prints `shown`
+    /// instead, which is the value itself unless it is derived from the real secret.
+    Forged {
+        header: String,
+        value: Secret,
+        shown: String,
+    },
 }
 
 impl fmt::Debug for Credentials {
@@ -105,6 +114,7 @@ impl fmt::Debug for Credentials {
         match self {
             Credentials::Basic { username, .. } => write!(f, "Basic({username}:[REDACTED])"),
             Credentials::Header { name, .. } => write!(f, "Header({name}: [REDACTED])"),
+            Credentials::Forged { header, shown, .. } => write!(f, "Forged({header}: {shown})"),
         }
     }
 }
@@ -112,68 +122,161 @@ impl fmt::Debug for Credentials {
 /// A wrong set of credentials that a correct provider must refuse, with what makes it wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Forgery {
+    /// What was sent, as the subject of a sentence ("a truncated password").
     pub label: &'static str,
     /// `None`: no credentials at all.
     pub credentials: Option<Credentials>,
 }
 
+/// How a probe value derived from the real secret is printed. Replacing the secret textually
+/// would miss these (a truncated or case-changed secret is not the secret), and printing them
+/// would give away all but a character of it, so only what was done and the length are shown.
+fn masked(what: &str, value: &str) -> String {
+    format!("[{what}, {} characters]", value.chars().count())
+}
+
+/// The secret with the case of every letter swapped; `None` when it has no letter to swap.
+fn case_changed(secret: &str) -> Option<String> {
+    let changed: String = secret
+        .chars()
+        .map(|c| {
+            if c.is_lowercase() {
+                c.to_uppercase().collect::<String>()
+            } else {
+                c.to_lowercase().collect::<String>()
+            }
+        })
+        .collect();
+    (changed != secret).then_some(changed)
+}
+
+/// The secret without its last character; `None` when that would leave nothing (the empty
+/// secret is a probe of its own).
+fn truncated(secret: &str) -> Option<String> {
+    let mut chars = secret.chars();
+    chars.next_back();
+    let rest = chars.as_str();
+    (!rest.is_empty()).then(|| rest.to_string())
+}
+
 impl Credentials {
-    /// Every near miss a provider must refuse: none at all, a wrong user, a wrong secret, and the
-    /// right secret with a suffix (catches providers that compare only a prefix).
+    /// Every near miss a provider must refuse, derived from where the credentials go: none at
+    /// all, then for a Basic user and password a wrong, empty or malformed user or password
+    /// (appended to, truncated, case-changed, an extra `:` field, no colon at all), and for a
+    /// token the same near misses of the token alone.
     pub fn forgeries(&self) -> Vec<Forgery> {
         let mut forgeries = vec![Forgery {
-            label: "no credentials",
+            label: "a request without credentials",
             credentials: None,
         }];
         match self {
             Credentials::Basic { username, password } => {
-                forgeries.push(Forgery {
-                    label: "wrong username",
-                    credentials: Some(Credentials::Basic {
-                        username: format!("{username}-not-the-user"),
-                        password: password.clone(),
+                let password = password.expose();
+                let basic = |label: &'static str, decoded: String, shown: String| Forgery {
+                    label,
+                    credentials: Some(Credentials::Forged {
+                        header: "Authorization".into(),
+                        value: Secret::new(format!("Basic {}", STANDARD.encode(&decoded))),
+                        shown: if decoded.contains(password) || shown != decoded {
+                            format!("Basic base64({shown})")
+                        } else {
+                            format!("Basic {}", STANDARD.encode(&decoded))
+                        },
                     }),
-                });
-                forgeries.push(Forgery {
-                    label: "wrong password",
-                    credentials: Some(Credentials::Basic {
-                        username: username.clone(),
-                        password: Secret::new("conform-wrong-password"),
-                    }),
-                });
-                forgeries.push(Forgery {
-                    label: "right password with a suffix",
-                    credentials: Some(Credentials::Basic {
-                        username: username.clone(),
-                        password: Secret::new(format!("{}x", password.expose())),
-                    }),
-                });
+                };
+                let hidden = "[the password]";
+                forgeries.push(basic(
+                    "a wrong user",
+                    format!("{username}-not-the-user:{password}"),
+                    format!("{username}-not-the-user:{hidden}"),
+                ));
+                forgeries.push(basic(
+                    "an empty user",
+                    format!(":{password}"),
+                    format!(":{hidden}"),
+                ));
+                let wrong = format!("{username}:conform-wrong-password");
+                forgeries.push(basic("a wrong password", wrong.clone(), wrong));
+                if !password.is_empty() {
+                    let empty = format!("{username}:");
+                    forgeries.push(basic("an empty password", empty.clone(), empty));
+                }
+                forgeries.push(basic(
+                    "the password with a character appended",
+                    format!("{username}:{password}x"),
+                    format!("{username}:{hidden}x"),
+                ));
+                forgeries.push(basic(
+                    "the password with an extra `:` field",
+                    format!("{username}:{password}:extra"),
+                    format!("{username}:{hidden}:extra"),
+                ));
+                forgeries.push(basic(
+                    "a Basic value without a colon (the password alone)",
+                    password.to_string(),
+                    hidden.to_string(),
+                ));
+                if let Some(changed) = case_changed(password) {
+                    let shown = format!(
+                        "{username}:{}",
+                        masked("the password with its case changed", &changed)
+                    );
+                    forgeries.push(basic(
+                        "the password with its case changed",
+                        format!("{username}:{changed}"),
+                        shown,
+                    ));
+                }
+                if let Some(cut) = truncated(password) {
+                    let shown = format!("{username}:{}", masked("the password truncated", &cut));
+                    forgeries.push(basic(
+                        "a truncated password",
+                        format!("{username}:{cut}"),
+                        shown,
+                    ));
+                }
             }
             Credentials::Header { name, token } => {
-                forgeries.push(Forgery {
-                    label: "wrong token",
-                    credentials: Some(Credentials::Header {
-                        name: name.clone(),
-                        token: Secret::new("conform-wrong-token"),
+                let token = token.expose();
+                let header = |label: &'static str, value: String, shown: String| Forgery {
+                    label,
+                    credentials: Some(Credentials::Forged {
+                        header: name.clone(),
+                        value: Secret::new(value),
+                        shown,
                     }),
-                });
-                forgeries.push(Forgery {
-                    label: "right token with a suffix",
-                    credentials: Some(Credentials::Header {
-                        name: name.clone(),
-                        token: Secret::new(format!("{}x", token.expose())),
-                    }),
-                });
+                };
+                let wrong = "conform-wrong-token".to_string();
+                forgeries.push(header("a wrong token", wrong.clone(), wrong));
+                if !token.is_empty() {
+                    forgeries.push(header("an empty token", String::new(), String::new()));
+                }
+                forgeries.push(header(
+                    "the token with extra characters",
+                    format!("{token}x"),
+                    "[the token]x".into(),
+                ));
+                if let Some(changed) = case_changed(token) {
+                    let shown = masked("the token with its case changed", &changed);
+                    forgeries.push(header("the token with its case changed", changed, shown));
+                }
+                if let Some(cut) = truncated(token) {
+                    let shown = masked("the token truncated", &cut);
+                    forgeries.push(header("a truncated token", cut, shown));
+                }
             }
+            // A probe is never the source of further probes.
+            Credentials::Forged { .. } => {}
         }
         forgeries
     }
 
-    /// The secret part, for redaction.
+    /// The secret part, for redaction (of a probe: the value sent).
     pub fn secret(&self) -> &Secret {
         match self {
             Credentials::Basic { password, .. } => password,
             Credentials::Header { token, .. } => token,
+            Credentials::Forged { value, .. } => value,
         }
     }
 }
@@ -245,23 +348,66 @@ mod tests {
         assert_eq!(
             labels,
             [
-                "no credentials",
-                "wrong username",
-                "wrong password",
-                "right password with a suffix"
+                "a request without credentials",
+                "a wrong user",
+                "an empty user",
+                "a wrong password",
+                "an empty password",
+                "the password with a character appended",
+                "the password with an extra `:` field",
+                "a Basic value without a colon (the password alone)",
+                "the password with its case changed",
+                "a truncated password",
             ]
-        );
-        assert!(
-            basic
-                .forgeries()
-                .iter()
-                .all(|f| f.credentials.as_ref() != Some(&basic))
         );
         let header = Credentials::Header {
             name: "Authentication".into(),
-            token: Secret::new("t"),
+            token: Secret::new("t0ken"),
         };
-        assert_eq!(header.forgeries().len(), 3);
+        assert_eq!(header.forgeries().len(), 6);
+    }
+
+    #[test]
+    fn probes_show_forged_values_but_never_the_secret() {
+        let basic = Credentials::Basic {
+            username: "myaddon".into(),
+            password: Secret::new("s3cret"),
+        };
+        let shown: Vec<String> = basic
+            .forgeries()
+            .into_iter()
+            .filter_map(|f| match f.credentials {
+                Some(Credentials::Forged { shown, .. }) => Some(shown),
+                _ => None,
+            })
+            .collect();
+        let sent_as_is = format!("Basic {}", STANDARD.encode("myaddon:"));
+        assert!(shown.contains(&sent_as_is), "{shown:?}");
+        for shown in &shown {
+            for leak in ["s3cret", "S3CRET", "s3cre"] {
+                assert!(!shown.contains(leak), "{shown}");
+                assert!(!shown.contains(&STANDARD.encode(format!("myaddon:{leak}"))));
+            }
+        }
+        assert!(
+            shown.contains(
+                &"Basic base64(myaddon:[the password truncated, 5 characters])".to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn probes_that_would_equal_the_secret_are_left_out() {
+        let header = Credentials::Header {
+            name: "Authentication".into(),
+            token: Secret::new("12"),
+        };
+        let labels: Vec<_> = header.forgeries().iter().map(|f| f.label).collect();
+        assert!(!labels.contains(&"the token with its case changed"));
+        assert!(header.forgeries().iter().all(|f| match &f.credentials {
+            Some(Credentials::Forged { value, .. }) => value.expose() != "12",
+            _ => true,
+        }));
     }
 
     #[test]

@@ -26,12 +26,13 @@ pub(crate) fn basic_auth_passes(state: &AddonState, headers: &HeaderMap, call: C
     if skips_auth(state, call) {
         return true;
     }
-    let Some((user, password)) = basic_credentials(headers) else {
+    let Some((user, password)) = basic_credentials(state, headers) else {
         return false;
     };
     let comparison = comparison(state);
     let any_password = call == Call::Provision && state.has(Fault::AcceptsWrongPassword);
-    let user_matches = secret_matches(&user, &state.secrets.user, Comparison::Exact);
+    let user_matches = secret_matches(&user, &state.secrets.user, Comparison::Exact)
+        || (user.is_empty() && state.has(Fault::AcceptsEmptyUser));
     let password_matches =
         any_password || secret_matches(&password, &state.secrets.password, comparison);
     user_matches && password_matches
@@ -61,21 +62,37 @@ fn skips_auth(state: &AddonState, call: Call) -> bool {
 fn comparison(state: &AddonState) -> Comparison {
     if state.has(Fault::AcceptsPasswordPrefix) {
         Comparison::PrefixOnly
+    } else if state.has(Fault::AcceptsCaseInsensitivePassword) {
+        Comparison::CaseInsensitive
+    } else if state.has(Fault::AcceptsTruncatedPassword) {
+        Comparison::AsManyAsSent
+    } else if state.has(Fault::AcceptsEmptyPassword) {
+        Comparison::EmptyPasses
     } else {
         Comparison::Exact
     }
 }
 
-/// The user and password of an `Authorization: Basic` header, when it holds well-formed ones.
-fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+/// The user and password of an `Authorization: Basic` header, when it holds well-formed ones
+/// (or what the add-on's parsing faults make of it).
+fn basic_credentials(state: &AddonState, headers: &HeaderMap) -> Option<(String, String)> {
     let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, encoded) = value.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
     let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
-    let (user, password) = decoded.split_once(':')?;
-    Some((user.to_owned(), password.to_owned()))
+    if state.has(Fault::IgnoresFieldsAfterPassword) {
+        let mut fields = decoded.split(':');
+        return Some((fields.next()?.to_owned(), fields.next()?.to_owned()));
+    }
+    match decoded.split_once(':') {
+        Some((user, password)) => Some((user.to_owned(), password.to_owned())),
+        None if state.has(Fault::AcceptsBasicWithoutColon) => {
+            Some((state.secrets.user.clone(), decoded))
+        }
+        None => None,
+    }
 }
 
 /// How a presented secret is compared with the real one.
@@ -84,14 +101,27 @@ enum Comparison {
     Exact,
     /// The classic bug of comparing only as many characters as the real secret has.
     PrefixOnly,
+    CaseInsensitive,
+    /// Comparing only as many characters as were sent: any non-empty beginning passes.
+    AsManyAsSent,
+    /// An empty secret is taken for "none configured" and let through.
+    EmptyPasses,
 }
 
 fn secret_matches(given: &str, expected: &str, comparison: Comparison) -> bool {
-    let compared = match comparison {
-        Comparison::Exact => given,
-        Comparison::PrefixOnly => given.get(..expected.len()).unwrap_or(given),
-    };
-    constant_time_eq(compared, expected)
+    match comparison {
+        Comparison::Exact => constant_time_eq(given, expected),
+        Comparison::PrefixOnly => {
+            constant_time_eq(given.get(..expected.len()).unwrap_or(given), expected)
+        }
+        Comparison::CaseInsensitive => {
+            constant_time_eq(&given.to_lowercase(), &expected.to_lowercase())
+        }
+        Comparison::AsManyAsSent => {
+            !given.is_empty() && constant_time_eq(given, expected.get(..given.len()).unwrap_or(""))
+        }
+        Comparison::EmptyPasses => given.is_empty() || constant_time_eq(given, expected),
+    }
 }
 
 #[cfg(test)]
@@ -109,6 +139,13 @@ mod tests {
     #[test]
     fn reads_basic_credentials() {
         let encoded = STANDARD.encode("reference-db:pa:ss");
+        let secrets = crate::state::Secrets {
+            user: "reference-db".into(),
+            password: "pa:ss".into(),
+            sso_salt: "salt".into(),
+        };
+        let state = AddonState::new(Default::default(), secrets, std::time::Duration::ZERO);
+        let basic_credentials = |headers: &HeaderMap| basic_credentials(&state, headers);
         assert_eq!(
             basic_credentials(&headers(&format!("basic {encoded}"))),
             Some(("reference-db".into(), "pa:ss".into()))
@@ -129,5 +166,32 @@ mod tests {
         assert!(secret_matches("secretx", "secret", Comparison::PrefixOnly));
         assert!(!secret_matches("secre", "secret", Comparison::PrefixOnly));
         assert!(!secret_matches("sécret", "secret", Comparison::PrefixOnly));
+    }
+
+    #[test]
+    fn each_faulty_comparison_lets_exactly_its_probe_through() {
+        assert!(secret_matches(
+            "SeCRET",
+            "secret",
+            Comparison::CaseInsensitive
+        ));
+        assert!(!secret_matches(
+            "secre",
+            "secret",
+            Comparison::CaseInsensitive
+        ));
+        assert!(secret_matches("secr", "secret", Comparison::AsManyAsSent));
+        assert!(!secret_matches("", "secret", Comparison::AsManyAsSent));
+        assert!(!secret_matches(
+            "secretx",
+            "secret",
+            Comparison::AsManyAsSent
+        ));
+        assert!(secret_matches("", "secret", Comparison::EmptyPasses));
+        assert!(!secret_matches("secre", "secret", Comparison::EmptyPasses));
+        for comparison in [Comparison::CaseInsensitive, Comparison::AsManyAsSent] {
+            assert!(!secret_matches("", "secret", comparison));
+            assert!(!secret_matches("wrong", "secret", comparison));
+        }
     }
 }

@@ -10,9 +10,14 @@ impl Fault {
         match self {
             // The forged deprovision really deletes: the real one then finds nothing, and the
             // resource's life does not end as the platform ends it.
-            Fault::AcceptsPasswordPrefix | Fault::DeprovisionSkipsAuth => {
-                &["deprovision.status", "lifecycle.run"]
-            }
+            Fault::AcceptsPasswordPrefix
+            | Fault::AcceptsCaseInsensitivePassword
+            | Fault::AcceptsTruncatedPassword
+            | Fault::AcceptsEmptyPassword
+            | Fault::AcceptsEmptyUser
+            | Fault::IgnoresFieldsAfterPassword
+            | Fault::AcceptsBasicWithoutColon
+            | Fault::DeprovisionSkipsAuth => &["deprovision.status", "lifecycle.run"],
             // An answer that names no usable resource leaves nothing to follow through.
             Fault::ProvisionHtmlBody | Fault::ProvisionWithoutId | Fault::EmptyId => {
                 &["lifecycle.run"]

@@ -65,6 +65,30 @@ faults! {
         on [Heroku, Scalingo, Bitrise],
         proves ["provision.auth", "plan-change.auth", "deprovision.auth"],
         "every provisioning endpoint compares only as many characters as the real password has, so the password with anything appended passes";
+    AcceptsCaseInsensitivePassword = "accepts-case-insensitive-password",
+        on [Heroku, Scalingo, Bitrise],
+        proves ["provision.auth", "plan-change.auth", "deprovision.auth"],
+        "every provisioning endpoint compares the password (Bitrise: the token) ignoring case";
+    AcceptsTruncatedPassword = "accepts-truncated-password",
+        on [Heroku, Scalingo, Bitrise],
+        proves ["provision.auth", "plan-change.auth", "deprovision.auth"],
+        "every provisioning endpoint compares only as many characters as were sent, so any non-empty beginning of the password (Bitrise: the token) passes";
+    AcceptsEmptyPassword = "accepts-empty-password",
+        on [Heroku, Scalingo, Bitrise],
+        proves ["provision.auth", "plan-change.auth", "deprovision.auth"],
+        "every provisioning endpoint lets an empty password (Bitrise: an empty token) through, as if none were configured";
+    AcceptsEmptyUser = "accepts-empty-user",
+        on [Heroku, Scalingo],
+        proves ["provision.auth", "plan-change.auth", "deprovision.auth"],
+        "every provisioning endpoint accepts the right password with an empty user";
+    IgnoresFieldsAfterPassword = "ignores-fields-after-password",
+        on [Heroku, Scalingo],
+        proves ["provision.auth", "plan-change.auth", "deprovision.auth"],
+        "the Basic value is split at every `:` and only the first two fields are compared, so `user:password:extra` passes";
+    AcceptsBasicWithoutColon = "accepts-basic-without-colon",
+        on [Heroku, Scalingo],
+        proves ["provision.auth", "plan-change.auth", "deprovision.auth"],
+        "a Basic value without a colon is taken for the password alone, with no user to check";
     PlanChangeSkipsAuth = "plan-change-skips-auth",
         on [Heroku, Scalingo, Bitrise],
         proves ["plan-change.auth"],

@@ -652,3 +652,80 @@ async fn heroku_manifest_faults() {
     assert_manifest_breaks(H, Fault::ManifestBadConfigVar).await;
     assert_manifest_breaks(H, Fault::ManifestUnknownKey).await;
 }
+
+/// Provisions with `forged` credentials, which the fault lets in; a wrong password stays out.
+async fn forgery_accepted(heroku: &Heroku, forged: (&str, &str)) {
+    assert_status(
+        &heroku.provision_as(Some(forged), &uuid(), "test").await,
+        StatusCode::CREATED,
+    );
+    assert_status(
+        &heroku
+            .provision_as(Some((USER, "wrong")), &uuid(), "test")
+            .await,
+        StatusCode::UNAUTHORIZED,
+    );
+}
+
+#[tokio::test]
+async fn accepts_case_insensitive_password() {
+    let heroku = Heroku::with(Fault::AcceptsCaseInsensitivePassword).await;
+    let shouted = heroku.password.to_uppercase();
+    forgery_accepted(&heroku, (USER, &shouted)).await;
+}
+
+#[tokio::test]
+async fn accepts_truncated_password() {
+    let heroku = Heroku::with(Fault::AcceptsTruncatedPassword).await;
+    let truncated = &heroku.password[..heroku.password.len() / 2];
+    forgery_accepted(&heroku, (USER, truncated)).await;
+}
+
+#[tokio::test]
+async fn accepts_empty_password() {
+    let heroku = Heroku::with(Fault::AcceptsEmptyPassword).await;
+    forgery_accepted(&heroku, (USER, "")).await;
+}
+
+#[tokio::test]
+async fn accepts_empty_user() {
+    let heroku = Heroku::with(Fault::AcceptsEmptyUser).await;
+    forgery_accepted(&heroku, ("", &heroku.password)).await;
+}
+
+#[tokio::test]
+async fn ignores_fields_after_password() {
+    let heroku = Heroku::with(Fault::IgnoresFieldsAfterPassword).await;
+    let extra = format!("{}:extra", heroku.password);
+    forgery_accepted(&heroku, (USER, &extra)).await;
+}
+
+#[tokio::test]
+async fn accepts_basic_without_colon() {
+    use base64::Engine as _;
+    let heroku = Heroku::with(Fault::AcceptsBasicWithoutColon).await;
+    let resource = heroku.provision().await;
+    let without_colon = |password: &str| {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(password)
+        )
+    };
+    let url = format!("{}/{}", heroku.resources_url(), resource.id);
+    let wrong = heroku
+        .client
+        .delete(&url)
+        .header("Authorization", without_colon("wrong"))
+        .send()
+        .await
+        .unwrap();
+    assert_status(&wrong, StatusCode::UNAUTHORIZED);
+    let forged = heroku
+        .client
+        .delete(&url)
+        .header("Authorization", without_colon(&heroku.password))
+        .send()
+        .await
+        .unwrap();
+    assert!(forged.status().is_success(), "{}", forged.status());
+}

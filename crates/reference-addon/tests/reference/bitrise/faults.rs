@@ -376,3 +376,39 @@ async fn sha256_token_refused() {
     let sha1 = login_fields(&slug, &bitrise.secret, now(), false);
     assert_status(&bitrise.sso(&sha1).await, StatusCode::FOUND);
 }
+
+/// Provisions with a `forged` token, which the fault lets in; a wrong token stays out.
+async fn forgery_accepted(bitrise: &Bitrise, forged: &str) {
+    assert_status(
+        &bitrise
+            .provision_as(Some(forged), &app_slug(), "free")
+            .await,
+        StatusCode::CREATED,
+    );
+    assert_status(
+        &bitrise
+            .provision_as(Some("wrong"), &app_slug(), "free")
+            .await,
+        StatusCode::UNAUTHORIZED,
+    );
+}
+
+#[tokio::test]
+async fn accepts_case_insensitive_password() {
+    let bitrise = Bitrise::with(Fault::AcceptsCaseInsensitivePassword).await;
+    let shouted = bitrise.token.to_uppercase();
+    forgery_accepted(&bitrise, &shouted).await;
+}
+
+#[tokio::test]
+async fn accepts_truncated_password() {
+    let bitrise = Bitrise::with(Fault::AcceptsTruncatedPassword).await;
+    let truncated = &bitrise.token[..bitrise.token.len() / 2];
+    forgery_accepted(&bitrise, truncated).await;
+}
+
+#[tokio::test]
+async fn accepts_empty_password() {
+    let bitrise = Bitrise::with(Fault::AcceptsEmptyPassword).await;
+    forgery_accepted(&bitrise, "").await;
+}

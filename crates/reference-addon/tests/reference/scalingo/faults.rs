@@ -600,3 +600,74 @@ async fn scalingo_manifest_faults() {
     assert_manifest_breaks(S, Fault::ManifestBlankDescription).await;
     assert_manifest_breaks(S, Fault::ManifestUnknownKey).await;
 }
+
+/// Provisions with `forged` credentials, which the fault lets in; a wrong password stays out.
+async fn forgery_accepted(scalingo: &Scalingo, forged: (&str, &str)) {
+    assert_status(
+        &scalingo.provision_as(Some(forged), &uuid(), "free").await,
+        StatusCode::CREATED,
+    );
+    assert_status(
+        &scalingo
+            .provision_as(Some((USER, "wrong")), &uuid(), "free")
+            .await,
+        StatusCode::UNAUTHORIZED,
+    );
+}
+
+#[tokio::test]
+async fn accepts_case_insensitive_password() {
+    let scalingo = Scalingo::with(Fault::AcceptsCaseInsensitivePassword).await;
+    let shouted = scalingo.password.to_uppercase();
+    forgery_accepted(&scalingo, (USER, &shouted)).await;
+}
+
+#[tokio::test]
+async fn accepts_truncated_password() {
+    let scalingo = Scalingo::with(Fault::AcceptsTruncatedPassword).await;
+    let truncated = &scalingo.password[..scalingo.password.len() / 2];
+    forgery_accepted(&scalingo, (USER, truncated)).await;
+}
+
+#[tokio::test]
+async fn accepts_empty_password() {
+    let scalingo = Scalingo::with(Fault::AcceptsEmptyPassword).await;
+    forgery_accepted(&scalingo, (USER, "")).await;
+}
+
+#[tokio::test]
+async fn accepts_empty_user() {
+    let scalingo = Scalingo::with(Fault::AcceptsEmptyUser).await;
+    forgery_accepted(&scalingo, ("", &scalingo.password)).await;
+}
+
+#[tokio::test]
+async fn ignores_fields_after_password() {
+    let scalingo = Scalingo::with(Fault::IgnoresFieldsAfterPassword).await;
+    let extra = format!("{}:extra", scalingo.password);
+    forgery_accepted(&scalingo, (USER, &extra)).await;
+}
+
+#[tokio::test]
+async fn accepts_basic_without_colon() {
+    use base64::Engine as _;
+    let scalingo = Scalingo::with(Fault::AcceptsBasicWithoutColon).await;
+    let without_colon = |password: &str| {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(password)
+        )
+    };
+    let provision = |authorization: String| {
+        scalingo
+            .client
+            .post(scalingo.resources_url())
+            .header("Authorization", authorization)
+            .json(&serde_json::json!({"plan": "free", "app_id": "app", "uuid": uuid(), "options": {}}))
+            .send()
+    };
+    let wrong = provision(without_colon("wrong")).await.unwrap();
+    assert_status(&wrong, StatusCode::UNAUTHORIZED);
+    let forged = provision(without_colon(&scalingo.password)).await.unwrap();
+    assert_status(&forged, StatusCode::CREATED);
+}
