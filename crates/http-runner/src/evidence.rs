@@ -101,7 +101,15 @@ impl Redactor {
                 self.add_text(&pair);
             }
             Some(Credentials::Header { token, .. }) => self.add(token),
-            None => {}
+            // A probe's value is shown as sent, unless it is derived from the real secret (a
+            // truncated or case-changed password): then it is as secret as what it came from.
+            Some(Credentials::Forged { value, shown, .. }) if value.expose() != shown => {
+                self.add(value);
+                if let Some((_, encoded)) = value.expose().split_once(' ') {
+                    self.add_text(encoded);
+                }
+            }
+            Some(Credentials::Forged { .. }) | None => {}
         }
         for (name, value) in &request.headers {
             if is_secret_name(name) {
