@@ -105,8 +105,24 @@ impl Redactor {
             // truncated or case-changed password): then it is as secret as what it came from.
             Some(Credentials::Forged { value, shown, .. }) if value.expose() != shown => {
                 self.add(value);
-                if let Some((_, encoded)) = value.expose().split_once(' ') {
+                if let Some((scheme, encoded)) = value.expose().split_once(' ') {
                     self.add_text(encoded);
+                    // What a provider may echo of a Basic probe is its decoded pair.
+                    let decoded = scheme
+                        .eq_ignore_ascii_case("basic")
+                        .then(|| {
+                            base64::engine::general_purpose::STANDARD
+                                .decode(encoded)
+                                .ok()
+                        })
+                        .flatten()
+                        .and_then(|bytes| String::from_utf8(bytes).ok());
+                    if let Some(decoded) = decoded {
+                        self.add_text(&decoded);
+                        if let Some((_, password)) = decoded.split_once(':') {
+                            self.add_text(password);
+                        }
+                    }
                 }
             }
             Some(Credentials::Forged { .. }) | None => {}
