@@ -40,7 +40,9 @@ async fn a_terminal_sees_the_checks_go_by_and_nothing_else_does() {
         shown.contains("checks · manifest: manifest.parse"),
         "{shown}"
     );
-    assert!(shown.contains("checks · provision: "), "{shown}");
+    // Later lines are drawn at most twenty times a second, so which of them the terminal gets
+    // depends on the machine's speed; the closing summary always comes.
+    assert!(shown.contains(" passed, 0 failed"), "{shown}");
 
     for quiet in [
         "test --output report.txt --quiet",
