@@ -381,6 +381,8 @@ pub struct LoadArgs {
     /// `json` prints the `addon-conform/load/v1` document.
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     pub format: ListFormat,
+    #[command(flatten)]
+    pub server: ServerArgs,
 }
 
 /// `--duration`: seconds, at most [`MAX_LOAD_SECONDS`].

@@ -240,6 +240,15 @@ pub async fn around<T>(
 }
 
 impl Stopped {
+    /// Shows on standard error what the server printed last, for a run that did not pass.
+    pub fn print_last_lines(&self, redactor: &Redactor) {
+        let server = self.to_report(redactor);
+        eprintln!("the server `{}` printed last:", server.command);
+        for line in &server.last_lines {
+            eprintln!("  | {line}");
+        }
+    }
+
     /// The server's part of a report, with the manifest's secrets redacted.
     pub fn to_report(&self, redactor: &Redactor) -> ServerOutput {
         ServerOutput {

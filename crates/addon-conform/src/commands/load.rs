@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
-use http_runner::{OpError, Operations, OperationsOptions};
-use manifest_core::exit;
+use http_runner::{OpError, Operations, OperationsOptions, Redactor};
+use manifest_core::{Manifest, exit};
 use serde_json::json;
 
 use crate::args::{ListFormat, LoadArgs};
@@ -19,6 +19,8 @@ use crate::commands::ledger::open_run_ledger;
 use crate::commands::operations::{load as load_manifest, operations};
 use crate::commands::test::ctrl_c;
 use crate::error::CliError;
+use crate::load::ManifestFile;
+use crate::server;
 
 /// The name and version of the JSON document `load --format json` prints.
 pub const LOAD_SCHEMA: &str = "addon-conform/load/v1";
@@ -217,6 +219,29 @@ fn error_rate(summary: &Summary) -> f64 {
 
 pub async fn load(args: &LoadArgs) -> Result<i32, CliError> {
     let (file, manifest) = load_manifest(&args.target.manifest)?;
+    let provisioning_url = args.target.base_url.clone().or_else(|| {
+        manifest
+            .endpoints(args.target.environment)
+            .map(|endpoints| endpoints.base_url.clone())
+    });
+    let redactor = Redactor::new(manifest.secrets());
+    let (code, server) = server::around(
+        &args.server,
+        provisioning_url.as_ref(),
+        cycles(args, &file, manifest),
+    )
+    .await?;
+    let code = code?;
+    if let Some(server) = server
+        && code != exit::PASSED
+    {
+        server.print_last_lines(&redactor);
+    }
+    Ok(code)
+}
+
+/// Runs the clients' cycles against a provider that is up, and reports them.
+async fn cycles(args: &LoadArgs, file: &ManifestFile, manifest: Manifest) -> Result<i32, CliError> {
     let expectations = file.dialect.expectations();
     let must = args.must_deadline.unwrap_or(expectations.deadline_must);
     let should = args
@@ -229,7 +254,7 @@ pub async fn load(args: &LoadArgs) -> Result<i32, CliError> {
     let clients = (0..args.concurrency)
         .map(|_| {
             operations(
-                &file,
+                file,
                 manifest.clone(),
                 OperationsOptions {
                     environment: args.target.environment,

@@ -37,11 +37,7 @@ pub async fn run(args: &RunArgs) -> Result<i32, CliError> {
     if let Some(server) = server
         && code != exit::PASSED
     {
-        let server = server.to_report(&redactor);
-        eprintln!("the server `{}` printed last:", server.command);
-        for line in &server.last_lines {
-            eprintln!("  | {line}");
-        }
+        server.print_last_lines(&redactor);
     }
     Ok(code)
 }

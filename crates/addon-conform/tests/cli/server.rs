@@ -131,6 +131,54 @@ async fn run_starts_and_stops_the_server_around_the_command() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn load_starts_and_stops_the_server_around_its_cycles() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.sqlite3");
+    let ledger = ledger.to_str().unwrap();
+    let port = free_port();
+    let server = reference_on(dir.path(), port, &[]).await;
+    let load = addon_conform_async(
+        dir.path(),
+        &[
+            "load",
+            "--server",
+            &server,
+            "--cycles",
+            "6",
+            "--concurrency",
+            "3",
+            "--format",
+            "json",
+            "--ledger",
+            ledger,
+        ],
+    )
+    .await;
+    load.expect_code(0);
+    let document: Value = serde_json::from_str(&load.stdout).unwrap();
+    assert_eq!(document["operations"][2]["count"], 6, "{}", load.stdout);
+    assert_eq!(document["left_provisioned"], serde_json::json!([]));
+    assert_stopped(port);
+
+    let failing = reference_on(dir.path(), port, &["provision-fails"]).await;
+    let load = addon_conform_async(
+        dir.path(),
+        &[
+            "load", "--server", &failing, "--cycles", "2", "--ledger", ledger,
+        ],
+    )
+    .await;
+    load.expect_code(1);
+    assert!(load.stderr.contains("printed last:"), "{load:#?}");
+    assert!(
+        load.stderr
+            .contains(&format!("listening on http://127.0.0.1:{port}")),
+        "{load:#?}"
+    );
+    assert_stopped(port);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_server_that_never_listens_is_stopped_with_its_output() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
