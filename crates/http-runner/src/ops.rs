@@ -546,7 +546,8 @@ struct Group {
 /// manifest with the dialect `dialect_for` gives for its platform, replays pending provisions
 /// to learn their ids, and deprovisions what is live, marking each entry as it settles.
 /// Returns every entry it looked at with what came of it, oldest first; an `Err` entry is still
-/// outstanding. `timeout` overrides the platforms' deadlines.
+/// outstanding. `timeout` overrides the platforms' deadlines. `on_settled` hears of each entry
+/// as soon as it is settled or given up on, for a display of the progress.
 ///
 /// Run it while no suite records into the same ledger: it cannot tell a run in progress from a
 /// run that was killed.
@@ -554,6 +555,7 @@ pub async fn cleanup_leftovers(
     ledger: &Ledger,
     dialect_for: &dyn Fn(Platform) -> Option<Box<dyn Dialect>>,
     timeout: Option<Duration>,
+    on_settled: &dyn Fn(&LedgerEntry, &Result<(), String>),
 ) -> Result<Vec<(LedgerEntry, Result<(), String>)>, LedgerError> {
     let mut groups: Vec<(Group, Vec<LedgerEntry>)> = Vec::new();
     for entry in ledger.entries()? {
@@ -580,6 +582,7 @@ pub async fn cleanup_leftovers(
                 Ok(operations) => operations.settle(&entry).await,
                 Err(reason) => Err(reason.clone()),
             };
+            on_settled(&entry, &outcome);
             outcomes.push((entry, outcome));
         }
     }

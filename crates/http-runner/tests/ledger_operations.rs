@@ -126,7 +126,7 @@ async fn a_failed_provision_stays_pending_until_a_replay_shows_nothing_exists() 
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].state, EntryState::Pending);
     let heroku = |_| Some(Box::new(Heroku) as Box<dyn Dialect>);
-    let outcomes = cleanup_leftovers(&setup.ledger, &heroku, None)
+    let outcomes = cleanup_leftovers(&setup.ledger, &heroku, None, &|_, _| {})
         .await
         .unwrap();
     assert!(
@@ -206,7 +206,7 @@ async fn cleanup_replays_pending_provisions_and_deprovisions_live_ones() {
         .unwrap()
         .unwrap();
 
-    let outcomes = cleanup_leftovers(&setup.ledger, &heroku, None)
+    let outcomes = cleanup_leftovers(&setup.ledger, &heroku, None, &|_, _| {})
         .await
         .unwrap();
     let summary: Vec<(i64, Result<(), String>)> = outcomes
@@ -325,7 +325,7 @@ async fn cleanup_refuses_a_planted_row_naming_another_origin() {
             &operations.fresh_input(&plan, BTreeMap::new()).unwrap(),
         )
         .unwrap();
-    let outcomes = cleanup_leftovers(&setup.ledger, &heroku, None)
+    let outcomes = cleanup_leftovers(&setup.ledger, &heroku, None, &|_, _| {})
         .await
         .unwrap();
     let planted_outcome = &outcomes.iter().find(|(e, _)| e.id == planted).unwrap().1;

@@ -2,6 +2,7 @@
 //! deprovision — because they were killed, or because the provider refused — and its removal.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use http_runner::{EntryState, Ledger, LedgerEntry, cleanup_leftovers};
@@ -174,10 +175,28 @@ pub async fn cleanup(args: &LedgerCleanupArgs, quiet: bool) -> Result<i32, CliEr
         outstanding,
         "ledger entries · replaying pending provisions and deprovisioning live ones".to_string(),
     );
+    let settled = AtomicUsize::new(0);
     let outcomes = cleanup_leftovers(
         &ledger,
         &|platform| Some(registry::dialect(platform)),
         args.timeout,
+        &|entry, outcome| {
+            let done = settled.fetch_add(1, Ordering::Relaxed) + 1;
+            let what = if outcome.is_ok() {
+                "settled"
+            } else {
+                "still there"
+            };
+            progress.update(
+                done,
+                outstanding,
+                format!(
+                    "ledger entries · {} on {} {what}",
+                    shown_id(entry),
+                    entry.target
+                ),
+            );
+        },
     )
     .await;
     progress.finish();

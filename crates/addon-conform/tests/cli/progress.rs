@@ -58,3 +58,39 @@ async fn a_terminal_sees_the_checks_go_by_and_nothing_else_does() {
     assert!(!piped.stderr.contains("checks ·"), "{piped:#?}");
     addon.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ledger_cleanup_shows_each_entry_as_it_settles() {
+    let addon = ReferenceAddon::new(Platform::Heroku)
+        .fault(reference_addon::Fault::DeprovisionFails)
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("addon-manifest.json"),
+        addon.manifest_json(),
+    )
+    .unwrap();
+    let left = addon_conform_async(
+        dir.path(),
+        &[
+            "test",
+            "--only",
+            "provision.status",
+            "--ledger",
+            "ledger.sqlite3",
+        ],
+    )
+    .await;
+    assert!(
+        left.stdout.contains("ledger cleanup"),
+        "the run leaves its resource behind: {left:#?}"
+    );
+
+    let shown = on_a_terminal(dir.path(), "ledger cleanup --ledger ledger.sqlite3").await;
+    assert!(shown.contains("ledger entries · "), "{shown}");
+    assert!(shown.contains(" settled"), "{shown}");
+    assert!(shown.contains("1 removed, 0 left"), "{shown}");
+    addon.shutdown().await;
+}
