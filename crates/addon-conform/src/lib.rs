@@ -42,7 +42,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             block_on(commands::ledger::cleanup(&args, quiet))
         }
         Command::Replay(args) => block_on(commands::replay::replay(&args)),
-        Command::Load(args) => block_on(commands::load::load(&args)),
+        Command::Load(args) => block_on(commands::load::load(&args, quiet)),
         Command::Selftest(args) => block_on(commands::selftest::selftest(&args, quiet)),
         Command::Completions(args) => {
             print!("{}", docs::completions(args.shell));

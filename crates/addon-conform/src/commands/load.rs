@@ -20,6 +20,7 @@ use crate::commands::operations::{load as load_manifest, operations};
 use crate::commands::test::ctrl_c;
 use crate::error::CliError;
 use crate::load::ManifestFile;
+use crate::progress::Progress;
 use crate::server;
 
 /// The name and version of the JSON document `load --format json` prints.
@@ -47,6 +48,9 @@ struct Shared {
     until: Option<Instant>,
     stopping: AtomicBool,
     cycles_run: AtomicU32,
+    cycles_ended: AtomicU32,
+    failed_operations: AtomicU32,
+    progress: Progress,
 }
 
 impl Shared {
@@ -74,11 +78,37 @@ impl Shared {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         samples.durations.push(elapsed);
         if let Err(error) = outcome {
+            self.failed_operations.fetch_add(1, Ordering::Relaxed);
             if error.is_unreachable() {
                 samples.unreachable += 1;
             }
             samples.errors.push(error.to_string());
         }
+    }
+
+    /// Moves the progress line on once a cycle has ended, however it went.
+    fn cycle_ended(&self) {
+        let ended = self.cycles_ended.fetch_add(1, Ordering::Relaxed) + 1;
+        let failed = self.failed_operations.load(Ordering::Relaxed);
+        let (total, left) = match (&self.cycles_left, self.until) {
+            (Some(_), _) => (
+                self.cycles_run.load(Ordering::Relaxed) as usize,
+                String::new(),
+            ),
+            (None, Some(until)) => (
+                ended as usize,
+                format!(
+                    ", {} s left",
+                    until.saturating_duration_since(Instant::now()).as_secs()
+                ),
+            ),
+            (None, None) => (ended as usize, String::new()),
+        };
+        self.progress.update(
+            ended as usize,
+            total.max(ended as usize),
+            format!("cycles · {ended} ended, {failed} operations failed{left}"),
+        );
     }
 }
 
@@ -90,6 +120,7 @@ async fn client(operations: &Operations<'_>, plan: &str, other_plan: &str, share
         let provisioned = operations.provision(plan, Default::default()).await;
         shared.record(0, started, &provisioned);
         let Ok(resource) = provisioned else {
+            shared.cycle_ended();
             continue;
         };
         let started = Instant::now();
@@ -105,6 +136,7 @@ async fn client(operations: &Operations<'_>, plan: &str, other_plan: &str, share
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .push(resource.id);
         }
+        shared.cycle_ended();
     }
 }
 
@@ -217,7 +249,8 @@ fn error_rate(summary: &Summary) -> f64 {
     }
 }
 
-pub async fn load(args: &LoadArgs) -> Result<i32, CliError> {
+/// `quiet` keeps the progress line off standard error.
+pub async fn load(args: &LoadArgs, quiet: bool) -> Result<i32, CliError> {
     let (file, manifest) = load_manifest(&args.target.manifest)?;
     let provisioning_url = args.target.base_url.clone().or_else(|| {
         manifest
@@ -228,7 +261,7 @@ pub async fn load(args: &LoadArgs) -> Result<i32, CliError> {
     let (code, server) = server::around(
         &args.server,
         provisioning_url.as_ref(),
-        cycles(args, &file, manifest),
+        cycles(args, &file, manifest, quiet),
     )
     .await?;
     let code = code?;
@@ -241,7 +274,12 @@ pub async fn load(args: &LoadArgs) -> Result<i32, CliError> {
 }
 
 /// Runs the clients' cycles against a provider that is up, and reports them.
-async fn cycles(args: &LoadArgs, file: &ManifestFile, manifest: Manifest) -> Result<i32, CliError> {
+async fn cycles(
+    args: &LoadArgs,
+    file: &ManifestFile,
+    manifest: Manifest,
+    quiet: bool,
+) -> Result<i32, CliError> {
     let expectations = file.dialect.expectations();
     let must = args.must_deadline.unwrap_or(expectations.deadline_must);
     let should = args
@@ -284,6 +322,10 @@ async fn cycles(args: &LoadArgs, file: &ManifestFile, manifest: Manifest) -> Res
         until: args.duration.map(|duration| started + duration),
         stopping: AtomicBool::new(false),
         cycles_run: AtomicU32::new(0),
+        cycles_ended: AtomicU32::new(0),
+        failed_operations: AtomicU32::new(0),
+        // The JSON document goes to standard output, which may share the screen.
+        progress: Progress::on_stderr(!quiet && args.format == ListFormat::Human),
     };
     let interrupted = {
         let clients = join_all(
@@ -305,6 +347,7 @@ async fn cycles(args: &LoadArgs, file: &ManifestFile, manifest: Manifest) -> Res
         }
     };
     let wall = started.elapsed();
+    shared.progress.finish();
 
     let Shared {
         samples,

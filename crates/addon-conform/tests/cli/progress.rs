@@ -94,3 +94,25 @@ async fn ledger_cleanup_shows_each_entry_as_it_settles() {
     assert!(shown.contains("1 removed, 0 left"), "{shown}");
     addon.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn load_shows_the_cycles_as_they_end() {
+    let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("addon-manifest.json"),
+        addon.manifest_json(),
+    )
+    .unwrap();
+    let load = "load --cycles 3 --concurrency 1 --ledger ledger.sqlite3";
+    let shown = on_a_terminal(dir.path(), load).await;
+    assert!(
+        shown.contains("cycles · 1 ended, 0 operations failed"),
+        "{shown}"
+    );
+    assert!(shown.contains("provision"), "the table follows: {shown}");
+
+    let shown = on_a_terminal(dir.path(), &format!("{load} --format json")).await;
+    assert!(!shown.contains("cycles ·"), "{shown}");
+    addon.shutdown().await;
+}
