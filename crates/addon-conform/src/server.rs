@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use http_runner::Redactor;
+use manifest_core::exit;
 use manifest_core::report::ServerOutput;
 
 use crate::args::ServerArgs;
@@ -239,16 +240,29 @@ pub async fn around<T>(
     Ok((value, Some(server.stop().await)))
 }
 
-impl Stopped {
-    /// Shows on standard error what the server printed last, for a run that did not pass.
-    pub fn print_last_lines(&self, redactor: &Redactor) {
-        let server = self.to_report(redactor);
+/// [`around`] for a command that ends with an exit code and no report: when the code is not
+/// a pass, what the server printed last goes to standard error.
+pub async fn around_exit_code(
+    args: &ServerArgs,
+    provisioning_url: Option<&Url>,
+    redactor: &Redactor,
+    body: impl Future<Output = Result<i32, CliError>>,
+) -> Result<i32, CliError> {
+    let (code, server) = around(args, provisioning_url, body).await?;
+    let code = code?;
+    if let Some(server) = server
+        && code != exit::PASSED
+    {
+        let server = server.to_report(redactor);
         eprintln!("the server `{}` printed last:", server.command);
         for line in &server.last_lines {
             eprintln!("  | {line}");
         }
     }
+    Ok(code)
+}
 
+impl Stopped {
     /// The server's part of a report, with the manifest's secrets redacted.
     pub fn to_report(&self, redactor: &Redactor) -> ServerOutput {
         ServerOutput {

@@ -258,19 +258,13 @@ pub async fn load(args: &LoadArgs, quiet: bool) -> Result<i32, CliError> {
             .map(|endpoints| endpoints.base_url.clone())
     });
     let redactor = Redactor::new(manifest.secrets());
-    let (code, server) = server::around(
+    server::around_exit_code(
         &args.server,
         provisioning_url.as_ref(),
+        &redactor,
         cycles(args, &file, manifest, quiet),
     )
-    .await?;
-    let code = code?;
-    if let Some(server) = server
-        && code != exit::PASSED
-    {
-        server.print_last_lines(&redactor);
-    }
-    Ok(code)
+    .await
 }
 
 /// Runs the clients' cycles against a provider that is up, and reports them.

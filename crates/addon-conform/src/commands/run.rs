@@ -27,19 +27,13 @@ pub async fn run(args: &RunArgs) -> Result<i32, CliError> {
         .endpoints(args.environment)
         .map(|endpoints| endpoints.base_url.clone());
     let redactor = Redactor::new(manifest.secrets());
-    let (code, server) = server::around(
+    server::around_exit_code(
         &args.server,
         provisioning_url.as_ref(),
+        &redactor,
         around_command(args, &file, manifest, program, program_args),
     )
-    .await?;
-    let code = code?;
-    if let Some(server) = server
-        && code != exit::PASSED
-    {
-        server.print_last_lines(&redactor);
-    }
-    Ok(code)
+    .await
 }
 
 /// Provisions, runs the command, changes the plan and deprovisions.

@@ -52,6 +52,18 @@ fn command_of(bin: &str, dir: &Path, args: &[&str]) -> std::process::Command {
 }
 
 /// The data home every test process shares, inside the build's scratch directory.
+/// A fresh directory holding `addon`'s manifest as `addon-manifest.json`, where the binary
+/// finds it without `--manifest`.
+pub fn dir_with_manifest(addon: &reference_addon::RunningAddon) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("addon-manifest.json"),
+        addon.manifest_json(),
+    )
+    .unwrap();
+    dir
+}
+
 pub fn data_home() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("data-home")
 }

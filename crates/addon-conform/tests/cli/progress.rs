@@ -7,7 +7,7 @@ use std::process::Command;
 use manifest_core::Platform;
 use reference_addon::ReferenceAddon;
 
-use crate::harness::{BIN, addon_conform_async, data_home};
+use crate::harness::{BIN, addon_conform_async, data_home, dir_with_manifest};
 
 /// Runs `addon-conform ARGS` in `dir` on a pseudo-terminal and returns what the terminal got.
 async fn on_a_terminal(dir: &Path, args: &str) -> String {
@@ -28,12 +28,7 @@ async fn on_a_terminal(dir: &Path, args: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_terminal_sees_the_checks_go_by_and_nothing_else_does() {
     let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("addon-manifest.json"),
-        addon.manifest_json(),
-    )
-    .unwrap();
+    let dir = dir_with_manifest(&addon);
 
     let shown = on_a_terminal(dir.path(), "test --output report.txt").await;
     assert!(
@@ -66,12 +61,7 @@ async fn ledger_cleanup_shows_each_entry_as_it_settles() {
         .start()
         .await
         .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("addon-manifest.json"),
-        addon.manifest_json(),
-    )
-    .unwrap();
+    let dir = dir_with_manifest(&addon);
     let left = addon_conform_async(
         dir.path(),
         &[
@@ -98,12 +88,7 @@ async fn ledger_cleanup_shows_each_entry_as_it_settles() {
 #[tokio::test(flavor = "multi_thread")]
 async fn load_shows_the_cycles_as_they_end() {
     let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("addon-manifest.json"),
-        addon.manifest_json(),
-    )
-    .unwrap();
+    let dir = dir_with_manifest(&addon);
     let load = "load --cycles 3 --concurrency 1 --ledger ledger.sqlite3";
     let shown = on_a_terminal(dir.path(), load).await;
     assert!(

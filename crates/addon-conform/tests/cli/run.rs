@@ -3,17 +3,12 @@
 use manifest_core::Platform;
 use reference_addon::ReferenceAddon;
 
-use crate::harness::addon_conform_async;
+use crate::harness::{addon_conform_async, dir_with_manifest};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_command_sees_the_config_and_the_resource_is_removed() {
     let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("addon-manifest.json"),
-        addon.manifest_json(),
-    )
-    .unwrap();
+    let dir = dir_with_manifest(&addon);
     let run = addon_conform_async(dir.path(), &["run", "--", "env"]).await;
     run.expect_code(0);
     assert!(run.stdout.contains("REFERENCE_DB_URL="), "{run:#?}");
@@ -25,12 +20,7 @@ async fn the_command_sees_the_config_and_the_resource_is_removed() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failing_command_still_deprovisions_and_passes_its_exit_code_on() {
     let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("addon-manifest.json"),
-        addon.manifest_json(),
-    )
-    .unwrap();
+    let dir = dir_with_manifest(&addon);
     let run = addon_conform_async(dir.path(), &["run", "--", "false"]).await;
     run.expect_code(1);
     assert_eq!(addon.live_resources(), Vec::<String>::new());
