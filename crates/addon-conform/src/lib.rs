@@ -15,6 +15,7 @@ pub mod selftest;
 pub mod server;
 
 use std::io;
+use std::process::ExitCode;
 
 pub use args::{Cli, ColorChoice, Command, LedgerCommand, ManifestCommand};
 pub use error::CliError;
@@ -49,6 +50,28 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             Ok(manifest_core::exit::PASSED)
         }
     }
+}
+
+/// The whole of a binary's `main`: man pages when the build asks for them, else parses the
+/// command line, runs it with `run`, prints an error in `color_of`'s colours, and turns the
+/// outcome into the process exit code.
+pub fn main_of<C: clap::Parser>(
+    color_of: impl Fn(&C) -> ColorChoice,
+    run: impl FnOnce(C) -> Result<i32, CliError>,
+) -> ExitCode {
+    if let Some(code) = docs::man_pages_requested::<C>() {
+        return code;
+    }
+    let cli = C::parse();
+    let color = color_of(&cli);
+    let code = match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprint!("{}", error.render(color.enabled_for(&io::stderr())));
+            error.exit_code()
+        }
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(u8::MAX))
 }
 
 /// Runs an async command on a fresh multi-threaded runtime.

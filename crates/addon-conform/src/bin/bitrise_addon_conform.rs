@@ -5,7 +5,6 @@
 //! without a record of it in the ledger.
 
 use std::collections::BTreeMap;
-use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -411,19 +410,7 @@ fn run(bitrise: BitriseCli) -> Result<i32, CliError> {
 }
 
 fn main() -> ExitCode {
-    if let Some(code) = addon_conform::docs::man_pages_requested::<BitriseCli>() {
-        return code;
-    }
-    let bitrise = BitriseCli::parse();
-    let color = bitrise.global.color;
-    let code = match run(bitrise) {
-        Ok(code) => code,
-        Err(error) => {
-            eprint!("{}", error.render(color.enabled_for(&io::stderr())));
-            error.exit_code()
-        }
-    };
-    ExitCode::from(u8::try_from(code).unwrap_or(u8::MAX))
+    addon_conform::main_of(|bitrise: &BitriseCli| bitrise.global.color, run)
 }
 
 #[cfg(test)]

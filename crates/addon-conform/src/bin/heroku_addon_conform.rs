@@ -1,7 +1,6 @@
 //! `heroku-addon-conform`: the same commands in the vocabulary of Heroku's former `kensa` tool,
 //! for providers whose scripts already speak it.
 
-use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -232,19 +231,10 @@ fn translate(heroku: HerokuCli) -> Result<addon_conform::Cli, CliError> {
 }
 
 fn main() -> ExitCode {
-    if let Some(code) = addon_conform::docs::man_pages_requested::<HerokuCli>() {
-        return code;
-    }
-    let heroku = HerokuCli::parse();
-    let color = heroku.global.color;
-    let code = match translate(heroku).and_then(addon_conform::run) {
-        Ok(code) => code,
-        Err(error) => {
-            eprint!("{}", error.render(color.enabled_for(&io::stderr())));
-            error.exit_code()
-        }
-    };
-    ExitCode::from(u8::try_from(code).unwrap_or(u8::MAX))
+    addon_conform::main_of(
+        |heroku: &HerokuCli| heroku.global.color,
+        |heroku| translate(heroku).and_then(addon_conform::run),
+    )
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@
 //! left behind.
 
 use std::collections::BTreeMap;
-use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -278,19 +277,7 @@ fn run(scalingo: ScalingoCli) -> Result<i32, CliError> {
 }
 
 fn main() -> ExitCode {
-    if let Some(code) = addon_conform::docs::man_pages_requested::<ScalingoCli>() {
-        return code;
-    }
-    let scalingo = ScalingoCli::parse();
-    let color = scalingo.global.color;
-    let code = match run(scalingo) {
-        Ok(code) => code,
-        Err(error) => {
-            eprint!("{}", error.render(color.enabled_for(&io::stderr())));
-            error.exit_code()
-        }
-    };
-    ExitCode::from(u8::try_from(code).unwrap_or(u8::MAX))
+    addon_conform::main_of(|scalingo: &ScalingoCli| scalingo.global.color, run)
 }
 
 #[cfg(test)]
