@@ -10,7 +10,6 @@ use serde_json::json;
 use crate::args::{LedgerCleanupArgs, LedgerListArgs, ListFormat};
 use crate::error::CliError;
 use crate::progress::Progress;
-use crate::registry;
 
 /// The schema of `ledger list --format json`; fields may be added, never renamed or removed.
 const LIST_SCHEMA: &str = "addon-conform/ledger/v1";
@@ -174,12 +173,7 @@ pub async fn cleanup(args: &LedgerCleanupArgs, quiet: bool) -> Result<i32, CliEr
         outstanding,
         "ledger entries · replaying pending provisions and deprovisioning live ones".to_string(),
     );
-    let outcomes = cleanup_leftovers(
-        &ledger,
-        &|platform| Some(registry::dialect(platform)),
-        args.timeout,
-    )
-    .await;
+    let outcomes = cleanup_leftovers(&ledger, &dialects::find, args.timeout).await;
     progress.finish();
     let outcomes = outcomes?;
     if outcomes.is_empty() {

@@ -4,7 +4,6 @@
 use std::path::Path;
 use std::process::Command;
 
-use manifest_core::Platform;
 use reference_addon::ReferenceAddon;
 
 use crate::harness::{BIN, addon_conform_async, data_home};
@@ -27,7 +26,10 @@ async fn on_a_terminal(dir: &Path, args: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_terminal_sees_the_checks_go_by_and_nothing_else_does() {
-    let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
+        .start()
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("addon-manifest.json"),
