@@ -37,7 +37,8 @@ impl Default for BenchOptions {
         Self {
             runs: 3,
             round_trips_ms: vec![0, 10, 50],
-            platforms: vec![Platform::Heroku],
+            // The first registered platform: the one most providers start with.
+            platforms: dialects::platforms().take(1).collect(),
             seed: 1,
             matrix: true,
             concurrency: http_runner::DEFAULT_CONCURRENCY,
@@ -121,7 +122,7 @@ pub async fn bench(options: &BenchOptions) -> Result<bool, String> {
     if options.matrix {
         let started = Instant::now();
         let matrix = run_matrix_at(
-            &[Platform::Heroku, Platform::Scalingo, Platform::Bitrise],
+            &dialects::platforms().collect::<Vec<_>>(),
             options.seed,
             options.concurrency,
         )
@@ -266,7 +267,7 @@ pub async fn child(
     seed: u64,
     concurrency: usize,
 ) -> Result<(), String> {
-    let dialect = addon_conform::registry::dialect(platform);
+    let dialect = dialects::find(platform).ok_or("the bench platforms are registered")?;
     let text = std::fs::read_to_string(manifest_path)
         .map_err(|error| format!("cannot read {}: {error}", manifest_path.display()))?;
     let mut measured = Vec::new();
@@ -284,7 +285,7 @@ pub async fn child(
             ..RunOptions::default()
         };
         let started = Instant::now();
-        let report = run_suite(dialect.as_ref(), manifest, options, std::future::pending())
+        let report = run_suite(dialect, manifest, options, std::future::pending())
             .await
             .map_err(|error| error.to_string())?;
         let wall_ms = started.elapsed().as_secs_f64() * 1000.0;

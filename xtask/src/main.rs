@@ -16,7 +16,7 @@ use std::time::Instant;
 use addon_conform::ColorChoice;
 use addon_conform::commands::test::{ctrl_c, random_seed};
 use addon_conform::render::{human, summary_line};
-use addon_conform::selftest::{run_matrix, run_matrix_at, verdict_differences};
+use addon_conform::selftest::{Target, run_matrix, run_matrix_at, targets, verdict_differences};
 use http_runner::{RunOptions, run_suite};
 use manifest_core::{Platform, Source, SsoTransport};
 use reference_addon::ReferenceAddon;
@@ -122,7 +122,7 @@ fn parse(args: &[String]) -> Result<Task, String> {
         }
         "bench-child" => match rest {
             [platform, manifest, runs, seed, concurrency] => Ok(Task::BenchChild {
-                platform: platform.parse()?,
+                platform: dialects::named(platform)?.platform(),
                 manifest: PathBuf::from(manifest),
                 runs: number("runs", runs)?,
                 seed: number("seed", seed)?,
@@ -168,7 +168,7 @@ fn parse_bench(args: &[String]) -> Result<bench::BenchOptions, String> {
             "--platforms" => {
                 options.platforms = value()?
                     .split(',')
-                    .map(|item| item.trim().parse())
+                    .map(|item| dialects::named(item.trim()).map(|dialect| dialect.platform()))
                     .collect::<Result<_, _>>()?;
             }
             "--no-matrix" => options.matrix = false,
@@ -179,53 +179,29 @@ fn parse_bench(args: &[String]) -> Result<bench::BenchOptions, String> {
     Ok(options)
 }
 
-/// One configuration of the reference add-on that must pass every check.
-#[derive(Debug, Clone, Copy)]
-struct Variant {
-    platform: Platform,
-    sso: SsoTransport,
+/// How a configuration of the reference add-on that must pass every check is named.
+fn variant_name(variant: Target) -> String {
+    let sso = match variant.sso {
+        SsoTransport::Get => "GET",
+        SsoTransport::Post => "POST",
+    };
+    format!(
+        "{} reference add-on, {sso} single sign-on",
+        variant.platform
+    )
 }
-
-impl Variant {
-    fn name(self) -> String {
-        let sso = match self.sso {
-            SsoTransport::Get => "GET",
-            SsoTransport::Post => "POST",
-        };
-        format!("{} reference add-on, {sso} single sign-on", self.platform)
-    }
-}
-
-const VARIANTS: [Variant; 4] = [
-    Variant {
-        platform: Platform::Heroku,
-        sso: SsoTransport::Post,
-    },
-    Variant {
-        platform: Platform::Heroku,
-        sso: SsoTransport::Get,
-    },
-    Variant {
-        platform: Platform::Scalingo,
-        sso: SsoTransport::Get,
-    },
-    Variant {
-        platform: Platform::Bitrise,
-        sso: SsoTransport::Post,
-    },
-];
 
 /// Runs the suite against one variant; `Ok(true)` when every check passed and the add-on was
 /// left with no resources.
-async fn run_variant(variant: Variant, seed: u64, color: bool) -> Result<bool, String> {
+async fn run_variant(variant: Target, seed: u64, color: bool) -> Result<bool, String> {
     let addon = ReferenceAddon::new(variant.platform)
         .sso_transport(variant.sso)
         .start()
         .await
         .map_err(|error| format!("cannot start the reference add-on: {error}"))?;
-    println!("== {}", variant.name());
-    let dialect = addon_conform::registry::dialect(variant.platform);
-    let source = Source::new(variant.name(), addon.manifest_json());
+    println!("== {}", variant_name(variant));
+    let dialect = dialects::find(variant.platform).ok_or("every variant is registered")?;
+    let source = Source::new(variant_name(variant), addon.manifest_json());
     let manifest = dialect
         .load_manifest(source)
         .map_err(|diagnostics| diagnostics.render(color))?;
@@ -234,7 +210,7 @@ async fn run_variant(variant: Variant, seed: u64, color: bool) -> Result<bool, S
         cases: 1,
         ..RunOptions::default()
     };
-    let report = run_suite(dialect.as_ref(), manifest, options, ctrl_c())
+    let report = run_suite(dialect, manifest, options, ctrl_c())
         .await
         .map_err(|error| error.to_string())?;
     let leftovers = addon.live_resources();
@@ -251,14 +227,14 @@ async fn run_variant(variant: Variant, seed: u64, color: bool) -> Result<bool, S
     println!();
     let passed = report.exit_code() == manifest_core::exit::PASSED && leftovers.is_empty();
     if !passed {
-        eprintln!("{}: {}", variant.name(), summary_line(&report));
+        eprintln!("{}: {}", variant_name(variant), summary_line(&report));
     }
     Ok(passed)
 }
 
 /// The whole fault matrix at two concurrencies: the same failed checks in every row.
 async fn same_verdicts(seed: u64, (left, right): (usize, usize)) -> Result<bool, String> {
-    let platforms = [Platform::Heroku, Platform::Scalingo, Platform::Bitrise];
+    let platforms: Vec<Platform> = dialects::platforms().collect();
     let mut matrices = Vec::new();
     for concurrency in [left, right] {
         let matrix = run_matrix_at(&platforms, seed, concurrency).await;
@@ -293,16 +269,12 @@ async fn conformance(seed: Option<u64>) -> Result<bool, String> {
     let color = ColorChoice::Auto.enabled_for(&io::stdout());
     let started = Instant::now();
     let mut passed = true;
-    for variant in VARIANTS {
+    let platforms: Vec<Platform> = dialects::platforms().collect();
+    let variants = targets(&platforms);
+    for &variant in &variants {
         passed &= run_variant(variant, seed, color).await?;
     }
     println!("== the fault matrix: platform × fault → the checks that caught it");
-    let platforms: Vec<Platform> = VARIANTS
-        .iter()
-        .map(|variant| variant.platform)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
     let matrix = run_matrix(&platforms, seed).await;
     print!("{}", matrix.render());
     let json = serde_json::to_string_pretty(&matrix).map_err(|error| error.to_string())?;
@@ -315,7 +287,7 @@ async fn conformance(seed: Option<u64>) -> Result<bool, String> {
     println!(
         "conformance {verdict}: {} variants and {} matrix rows, seed {seed}, {:.1} s (replay \
          with `cargo xtask conformance --seed {seed}`)",
-        VARIANTS.len(),
+        variants.len(),
         matrix.rows.len(),
         started.elapsed().as_secs_f64()
     );
@@ -553,7 +525,7 @@ mod tests {
             Ok(Task::Bench(bench::BenchOptions {
                 runs: 1,
                 round_trips_ms: vec![0, 50],
-                platforms: vec![Platform::Heroku, Platform::Bitrise],
+                platforms: vec![Platform::new("heroku"), Platform::new("bitrise")],
                 seed: 1,
                 matrix: false,
                 concurrency: http_runner::DEFAULT_CONCURRENCY,

@@ -552,8 +552,8 @@ pub enum ListFormat {
 
 /// `--platform`, with the platform names shown in `--help` and in errors.
 pub fn platform_parser() -> impl TypedValueParser<Value = Platform> {
-    PossibleValuesParser::new(Platform::ALL.map(Platform::as_str))
-        .try_map(|name| name.parse::<Platform>())
+    PossibleValuesParser::new(dialects::platforms().map(Platform::as_str))
+        .try_map(|name| dialects::named(&name).map(|dialect| dialect.platform()))
 }
 
 /// `--env`.
@@ -678,7 +678,7 @@ mod tests {
         let Command::Test(args) = cli.command else {
             panic!("not the test command");
         };
-        assert_eq!(args.manifest.platform, Some(Platform::Heroku));
+        assert_eq!(args.manifest.platform, Some(heroku_adapter::PLATFORM));
         assert_eq!(args.environment, Environment::Production);
         assert_eq!(args.only, ["sso.*", "provision.auth"]);
         assert_eq!(

@@ -2,7 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use manifest_core::{Credentials, Diagnostics, Dialect, JsonDocument, Manifest, Source};
+use dialects::Detection;
+use manifest_core::{
+    Credentials, Diagnostics, Dialect, JsonDocument, Manifest, Recognition, Source,
+};
 
 use crate::args::ManifestArgs;
 use crate::error::CliError;
@@ -11,7 +14,7 @@ use crate::registry;
 /// A manifest file read from disk, with the dialect that will interpret it.
 #[derive(Debug)]
 pub struct ManifestFile {
-    pub dialect: Box<dyn Dialect>,
+    pub dialect: &'static dyn Dialect,
     /// Where it was read from, as given (relative paths stay relative).
     pub path: PathBuf,
     pub source: Source,
@@ -26,7 +29,7 @@ impl ManifestFile {
     /// platform has to be guessed, is reported as [`CliError::Manifest`], with the position of
     /// the JSON syntax error.
     pub fn open(args: &ManifestArgs) -> Result<Self, CliError> {
-        let given = args.platform.map(registry::dialect);
+        let given = args.platform.map(registry::dialect).transpose()?;
         let (path, found_for) = match (&args.manifest, &given) {
             (Some(path), _) => (path.clone(), None),
             (None, Some(dialect)) => (PathBuf::from(dialect.default_manifest_file()), None),
@@ -92,8 +95,8 @@ impl ManifestFile {
 }
 
 /// The first supported platform whose default manifest exists in the current directory.
-fn find_default() -> Result<(PathBuf, Box<dyn Dialect>), CliError> {
-    let dialects = registry::supported();
+fn find_default() -> Result<(PathBuf, &'static dyn Dialect), CliError> {
+    let dialects = dialects::all();
     let names: Vec<&str> = dialects
         .iter()
         .map(|dialect| dialect.default_manifest_file())
@@ -104,27 +107,28 @@ fn find_default() -> Result<(PathBuf, Box<dyn Dialect>), CliError> {
         names.join(", ")
     );
     dialects
-        .into_iter()
+        .iter()
+        .copied()
         .find(|dialect| Path::new(dialect.default_manifest_file()).is_file())
         .map(|dialect| (PathBuf::from(dialect.default_manifest_file()), dialect))
         .ok_or_else(|| CliError::usage(message))
 }
 
-fn recognize(source: &Source, path: &Path) -> Result<Box<dyn Dialect>, CliError> {
+fn recognize(source: &Source, path: &Path) -> Result<&'static dyn Dialect, CliError> {
     let document = match JsonDocument::parse(source.clone()) {
         Ok(document) => document,
         // Not JSON: a dialect that reads another format (Bitrise's YAML) may still read it, and
         // a file named like a dialect's own (`.yaml`) is that dialect's to diagnose.
         Err(diagnostics) => {
-            let readable = registry::supported().into_iter().find(|dialect| {
-                dialect
-                    .load_manifest(source.clone())
-                    .is_ok_and(|manifest| dialect.recognizes(&manifest.document.value))
+            let readable = dialects::all().iter().copied().find(|dialect| {
+                dialect.load_manifest(source.clone()).is_ok_and(|manifest| {
+                    dialect.recognizes(&manifest.document.value) != Recognition::Foreign
+                })
             });
             let format = format_of(path).filter(|format| *format != "json");
             return readable
                 .or_else(|| {
-                    registry::supported().into_iter().find(|dialect| {
+                    dialects::all().iter().copied().find(|dialect| {
                         format.is_some()
                             && format_of(Path::new(dialect.default_manifest_file())) == format
                     })
@@ -132,16 +136,25 @@ fn recognize(source: &Source, path: &Path) -> Result<Box<dyn Dialect>, CliError>
                 .ok_or_else(|| CliError::Manifest(Box::new(diagnostics)));
         }
     };
-    registry::supported()
-        .into_iter()
-        .find(|dialect| dialect.recognizes(&document.value))
-        .ok_or_else(|| {
-            CliError::usage(format!(
-                "{} does not look like a manifest of a supported platform ({}); pass --platform",
+    match dialects::detect(&document.value) {
+        Detection::One(dialect) => Ok(dialect),
+        Detection::Ambiguous(candidates) => {
+            let names: Vec<String> = candidates
+                .iter()
+                .map(|dialect| format!("{} ({})", dialect.platform(), dialect.display_name()))
+                .collect();
+            Err(CliError::usage(format!(
+                "{} could be a manifest of {}; pass --platform to say which",
                 path.display(),
-                registry::supported_names()
-            ))
-        })
+                names.join(" or ")
+            )))
+        }
+        Detection::Unknown => Err(CliError::usage(format!(
+            "{} does not look like a manifest of a supported platform ({}); pass --platform",
+            path.display(),
+            dialects::names()
+        ))),
+    }
 }
 
 /// The format a file's name says it is in: its extension, `.yml` read as `.yaml`.

@@ -16,7 +16,6 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 
 use crate::progress::Progress;
-use crate::registry;
 
 /// The model check sends generated sequences of every operation, so it runs into most faults.
 /// It runs on the correct add-on and on the faults that only a sequence shows (with more
@@ -40,15 +39,16 @@ pub struct Target {
 pub fn targets(platforms: &[Platform]) -> Vec<Target> {
     let mut targets = Vec::new();
     for &platform in platforms {
-        let default_sso = match platform {
-            Platform::Scalingo => SsoTransport::Get,
-            Platform::Heroku | Platform::Bitrise => SsoTransport::Post,
+        let default_sso = if platform == scalingo_adapter::PLATFORM {
+            SsoTransport::Get
+        } else {
+            SsoTransport::Post
         };
         targets.push(Target {
             platform,
             sso: default_sso,
         });
-        if platform == Platform::Heroku {
+        if platform == heroku_adapter::PLATFORM {
             targets.push(Target {
                 platform,
                 sso: SsoTransport::Get,
@@ -361,7 +361,7 @@ async fn matrix(
         match joined {
             Ok(row) => rows.push(row),
             Err(error) => rows.push(Row {
-                platform: Platform::Heroku,
+                platform: platforms[0],
                 sso: SsoTransport::Post,
                 fault: None,
                 also: Vec::new(),
@@ -375,9 +375,11 @@ async fn matrix(
             }),
         }
     }
+    // Platforms in the order asked for, the rest by name.
+    let rank = |platform: Platform| platforms.iter().position(|p| *p == platform);
     rows.sort_by(|a, b| {
-        (a.platform, a.sso, a.fault.map(|f| f.name()), &a.also).cmp(&(
-            b.platform,
+        (rank(a.platform), a.sso, a.fault.map(|f| f.name()), &a.also).cmp(&(
+            rank(b.platform),
             b.sso,
             b.fault.map(|f| f.name()),
             &b.also,
@@ -412,12 +414,12 @@ async fn run_row(target: Target, faults: &[Fault], seed: u64, concurrency: usize
         leftovers: Vec::new(),
         error: None,
     };
-    let dialect = registry::dialect(target.platform);
+    let dialect = dialects::find(target.platform).expect("every matrix platform is registered");
     let mut addon = ReferenceAddon::new(target.platform).sso_transport(target.sso);
     let mut options = RunOptions {
         seed,
         cases: 1,
-        legacy_sso: target.platform == Platform::Heroku,
+        legacy_sso: target.platform == heroku_adapter::PLATFORM,
         concurrency: Some(concurrency),
         ..RunOptions::default()
     };
@@ -463,19 +465,17 @@ async fn run_row(target: Target, faults: &[Fault], seed: u64, concurrency: usize
                 .map(|d| d.check.to_string())
                 .collect();
         }
-        Ok(manifest) => {
-            match run_suite(dialect.as_ref(), manifest, options, std::future::pending()).await {
-                Ok(report) => {
-                    row.failed = report
-                        .checks
-                        .iter()
-                        .filter(|check| matches!(check.status, Status::Fail | Status::Warn))
-                        .map(|check| check.id.clone())
-                        .collect();
-                }
-                Err(error) => row.error = Some(error.to_string()),
+        Ok(manifest) => match run_suite(dialect, manifest, options, std::future::pending()).await {
+            Ok(report) => {
+                row.failed = report
+                    .checks
+                    .iter()
+                    .filter(|check| matches!(check.status, Status::Fail | Status::Warn))
+                    .map(|check| check.id.clone())
+                    .collect();
             }
-        }
+            Err(error) => row.error = Some(error.to_string()),
+        },
     }
     let live = running.live_resources();
     row.leftover_count = live.len();

@@ -27,11 +27,14 @@ use manifest_core::dialect::{SkeletonSecrets, TokenKind};
 use manifest_core::http::{HttpRequest, HttpResponse};
 use manifest_core::{
     Ctx, Diagnostic, Diagnostics, Dialect, Expectations, Manifest, Platform, ProvisionInput,
-    ProvisionReply, Resource, Source, SsoLogin,
+    ProvisionReply, Recognition, Resource, Source, SsoLogin,
 };
 
 pub use manifest::AUTH_HEADER;
 pub use sso::{BUILD_SLUG_OPTION, SHA256_PREFIX, sso_token, sso_token_sha256};
+
+/// Bitrise's identity in reports, ledgers and `--platform`.
+pub const PLATFORM: Platform = Platform::new("bitrise");
 
 /// The Bitrise dialect. Stateless: every answer comes from the config and the run's [`Ctx`].
 #[derive(Debug, Default, Clone, Copy)]
@@ -71,19 +74,29 @@ static EXPECTATIONS: Expectations = Expectations {
 
 impl Dialect for Bitrise {
     fn platform(&self) -> Platform {
-        Platform::Bitrise
+        PLATFORM
+    }
+
+    fn display_name(&self) -> &'static str {
+        "Bitrise"
     }
 
     fn default_manifest_file(&self) -> &'static str {
         "config.yaml"
     }
 
-    fn recognizes(&self, document: &serde_json::Value) -> bool {
-        document.as_object().is_some_and(|top| {
+    /// The tester's config keys are Bitrise's alone.
+    fn recognizes(&self, document: &serde_json::Value) -> Recognition {
+        let own = document.as_object().is_some_and(|top| {
             ["addon-url", "auth-token", "sso-secret"]
                 .iter()
                 .any(|key| top.contains_key(*key))
-        })
+        });
+        if own {
+            Recognition::Own
+        } else {
+            Recognition::Foreign
+        }
     }
 
     fn load_manifest(&self, source: Source) -> Result<Manifest, Diagnostics> {
@@ -150,12 +163,24 @@ mod tests {
 
     #[test]
     fn recognizes_bitrise_shaped_documents_only() {
-        assert!(Bitrise.recognizes(&json!({"addon-url": "http://x"})));
-        assert!(Bitrise.recognizes(&json!({"auth-token": "t", "other": 1})));
-        assert!(Bitrise.recognizes(&json!({"sso-secret": "s"})));
-        assert!(!Bitrise.recognizes(&json!({"id": "x", "api": {}})));
-        assert!(!Bitrise.recognizes(&json!({"name": "x", "plans": []})));
-        assert!(!Bitrise.recognizes(&json!(["addon-url"])));
+        for own in [
+            json!({"addon-url": "http://x"}),
+            json!({"auth-token": "t", "other": 1}),
+            json!({"sso-secret": "s"}),
+        ] {
+            assert_eq!(Bitrise.recognizes(&own), Recognition::Own, "{own}");
+        }
+        for foreign in [
+            json!({"id": "x", "api": {}}),
+            json!({"name": "x", "plans": []}),
+            json!(["addon-url"]),
+        ] {
+            assert_eq!(
+                Bitrise.recognizes(&foreign),
+                Recognition::Foreign,
+                "{foreign}"
+            );
+        }
     }
 
     #[test]
@@ -195,7 +220,7 @@ mod tests {
             ("free", "pro")
         );
         assert_eq!(Bitrise.default_manifest_file(), "config.yaml");
-        assert_eq!(Bitrise.platform(), Platform::Bitrise);
+        assert_eq!(Bitrise.platform().as_str(), "bitrise");
     }
 
     #[test]

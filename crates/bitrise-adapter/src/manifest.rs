@@ -5,8 +5,7 @@
 use manifest_core::json_values::{describe, string_or_empty};
 use manifest_core::urls::{below, web_url};
 use manifest_core::{
-    Credentials, Diagnostic, Diagnostics, Endpoints, Manifest, Platform, Secret, Source,
-    SsoTransport,
+    Credentials, Diagnostic, Diagnostics, Endpoints, Manifest, Secret, Source, SsoTransport,
 };
 use serde_json::Value;
 
@@ -45,7 +44,7 @@ pub(crate) fn load(source: Source) -> Result<Manifest, Diagnostics> {
         .filter(|secret| !secret.trim().is_empty())
         .map(Secret::new);
     Ok(Manifest {
-        platform: Platform::Bitrise,
+        platform: crate::PLATFORM,
         // The config names no add-on; the host it is served from stands for it.
         id: addon_url
             .as_ref()
@@ -85,7 +84,7 @@ mod tests {
         let manifest = load_text(
             "addon-url: https://addon.example/bitrise\nauth-token: t0ken\nsso-secret: s3cret\n",
         );
-        assert_eq!(manifest.platform, Platform::Bitrise);
+        assert_eq!(manifest.platform, crate::PLATFORM);
         assert_eq!(manifest.id, "addon.example");
         assert_eq!(
             manifest.credentials,

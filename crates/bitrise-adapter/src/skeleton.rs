@@ -38,7 +38,10 @@ mod tests {
             .unwrap();
         let findings = Bitrise.manifest_findings(&manifest);
         assert!(findings.is_empty(), "{findings:#?}");
-        assert!(Bitrise.recognizes(&manifest.document.value));
+        assert_eq!(
+            Bitrise.recognizes(&manifest.document.value),
+            manifest_core::Recognition::Own
+        );
         assert_eq!(
             manifest.credentials,
             Credentials::Header {

@@ -24,12 +24,15 @@ use manifest_core::dialect::{SkeletonSecrets, TokenKind};
 use manifest_core::http::{HttpRequest, HttpResponse};
 use manifest_core::{
     Ctx, Diagnostic, Diagnostics, Dialect, Expectations, Manifest, Platform, ProvisionInput,
-    ProvisionReply, Resource, Source, SsoLogin, SsoTransport,
+    ProvisionReply, Recognition, Resource, Source, SsoLogin, SsoTransport,
 };
 
 pub use requests::API_ACCEPT;
 pub use skeleton::skeleton_with_transport;
 pub use sso::mint;
+
+/// Heroku's identity in reports, ledgers and `--platform`.
+pub const PLATFORM: Platform = Platform::new("heroku");
 
 /// The Heroku dialect. Stateless: every answer comes from the manifest and the run's [`Ctx`].
 #[derive(Debug, Default, Clone, Copy)]
@@ -63,18 +66,19 @@ static EXPECTATIONS: Expectations = Expectations {
 
 impl Dialect for Heroku {
     fn platform(&self) -> Platform {
-        Platform::Heroku
+        PLATFORM
+    }
+
+    fn display_name(&self) -> &'static str {
+        "Heroku"
     }
 
     fn default_manifest_file(&self) -> &'static str {
         "addon-manifest.json"
     }
 
-    fn recognizes(&self, document: &serde_json::Value) -> bool {
-        document
-            .get("api")
-            .is_some_and(serde_json::Value::is_object)
-            && document.get("id").is_some()
+    fn recognizes(&self, document: &serde_json::Value) -> Recognition {
+        manifest::recognize(document)
     }
 
     fn load_manifest(&self, source: Source) -> Result<Manifest, Diagnostics> {
@@ -125,11 +129,44 @@ mod tests {
 
     #[test]
     fn recognizes_heroku_shaped_documents_only() {
-        assert!(Heroku.recognizes(&json!({"id": "x", "api": {}})));
-        assert!(!Heroku.recognizes(&json!({"id": "x", "api": "http://x"})));
-        assert!(!Heroku.recognizes(&json!({"api": {}})));
-        assert!(!Heroku.recognizes(&json!({"name": "x", "production": {}})));
-        assert!(!Heroku.recognizes(&json!([1, 2])));
+        assert_eq!(
+            Heroku.recognizes(&json!({"id": "x", "api": {}})),
+            Recognition::Shape
+        );
+        for foreign in [
+            json!({"id": "x", "api": "http://x"}),
+            json!({"api": {}}),
+            json!({"name": "x", "production": {}}),
+            json!([1, 2]),
+        ] {
+            assert_eq!(
+                Heroku.recognizes(&foreign),
+                Recognition::Foreign,
+                "{foreign}"
+            );
+        }
+    }
+
+    #[test]
+    fn heroku_paths_keys_and_regions_are_its_own() {
+        for own in [
+            json!({"id": "x", "api": {"production": "https://x.example/heroku/resources"}}),
+            json!({"id": "x", "api": {"test": {"base_url": "http://localhost/heroku/resources"}}}),
+            json!({"id": "x", "api": {"production": {"sso_url": "https://x.example/heroku/sso"}}}),
+            json!({"id": "x", "api": {"regions": ["eu", "us"]}}),
+            json!({"id": "x", "api": {"regions": ["*"]}}),
+            json!({"id": "x", "api": {"requires": []}}),
+            json!({"id": "x", "api": {"config_vars_prefix": "X"}}),
+            json!({"id": "x", "api": {"version": "3"}}),
+            json!({"id": "x", "cli_plugin_name": "x", "api": {}}),
+        ] {
+            assert_eq!(Heroku.recognizes(&own), Recognition::Own, "{own}");
+        }
+        let elsewhere = json!({"id": "x", "api": {
+            "regions": ["eu"],
+            "production": {"base_url": "https://x.example/other/resources"},
+        }});
+        assert_eq!(Heroku.recognizes(&elsewhere), Recognition::Shape);
     }
 
     #[test]
@@ -142,6 +179,6 @@ mod tests {
         assert_eq!(expectations.sso_window, Duration::from_secs(300));
         assert_eq!(expectations.deprovision_repeat_ok, [200, 204, 404, 410]);
         assert_eq!(Heroku.default_manifest_file(), "addon-manifest.json");
-        assert_eq!(Heroku.platform(), Platform::Heroku);
+        assert_eq!(Heroku.platform().as_str(), "heroku");
     }
 }

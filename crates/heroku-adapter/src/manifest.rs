@@ -5,13 +5,63 @@
 use manifest_core::json_values::{describe, string_items, string_or_empty};
 use manifest_core::urls::{below, web_url};
 use manifest_core::{
-    Credentials, Diagnostic, Diagnostics, Endpoints, JsonDocument, Manifest, Platform, Secret,
+    Credentials, Diagnostic, Diagnostics, Endpoints, JsonDocument, Manifest, Recognition, Secret,
     Source, SsoTransport,
 };
 use serde_json::Value;
+use url::Url;
+
+use crate::PLATFORM;
+use crate::rules::{EVERY_REGION, REGIONS};
 
 /// The feature in `api.requires` that asks for a log drain.
 pub(crate) const SYSLOG_DRAIN: &str = "syslog_drain";
+
+/// Keys only Heroku's manifests have: platforms that copied its shape left them out.
+const OWN_API_KEYS: &[&str] = &["requires", "version", "config_vars_prefix"];
+const OWN_TOP_LEVEL_KEYS: &[&str] = &["cli_plugin_name", "$schema"];
+
+/// The shape is an object with `id` and an `api` object. Other platforms copied that shape, so
+/// the file is Heroku's own only with what they left out: a URL under a `heroku` path segment
+/// (the path kensa's legacy SSO requires), a Heroku region other than `eu` or the `*`
+/// wildcard, or one of Heroku's own keys.
+pub(crate) fn recognize(document: &Value) -> Recognition {
+    let Some(api) = document.get("api").and_then(Value::as_object) else {
+        return Recognition::Foreign;
+    };
+    if document.get("id").is_none() {
+        return Recognition::Foreign;
+    }
+    let heroku_path = |url: &Value| {
+        url.as_str()
+            .and_then(|url| Url::parse(url).ok())
+            .and_then(|url| {
+                url.path_segments()
+                    .map(|mut segments| segments.any(|segment| segment == "heroku"))
+            })
+            .unwrap_or(false)
+    };
+    let heroku_urls =
+        ["production", "test"]
+            .iter()
+            .any(|environment| match api.get(*environment) {
+                Some(Value::Object(endpoints)) => endpoints.values().any(heroku_path),
+                Some(root) => heroku_path(root),
+                None => false,
+            });
+    let heroku_regions = string_items(api.get("regions")).iter().any(|region| {
+        region == EVERY_REGION || (region != "eu" && REGIONS.contains(&region.as_str()))
+    });
+    let own_keys = OWN_API_KEYS.iter().any(|key| api.contains_key(*key))
+        || OWN_TOP_LEVEL_KEYS
+            .iter()
+            .any(|key| document.get(key).is_some());
+    if heroku_urls || heroku_regions || own_keys {
+        Recognition::Own
+    } else {
+        Recognition::Shape
+    }
+}
 
 pub(crate) fn load(source: Source) -> Result<Manifest, Diagnostics> {
     let document = JsonDocument::parse(source)?;
@@ -40,7 +90,7 @@ pub(crate) fn load(source: Source) -> Result<Manifest, Diagnostics> {
         .map(Secret::new);
     let requires = string_items(api_field("requires"));
     let manifest = Manifest {
-        platform: Platform::Heroku,
+        platform: PLATFORM,
         credentials: Credentials::Basic {
             username: id.clone(),
             password,

@@ -30,7 +30,7 @@ const DEPRECATED_API_KEYS: &[&str] = &["username"];
 const ENDPOINT_KEYS: &[&str] = &["base_url", "sso_url"];
 
 /// The common runtime regions and the private-space regions Heroku offers today.
-const REGIONS: &[&str] = &[
+pub(crate) const REGIONS: &[&str] = &[
     "us",
     "eu",
     "virginia",
@@ -43,7 +43,7 @@ const REGIONS: &[&str] = &[
     "mumbai",
     "singapore",
 ];
-const EVERY_REGION: &str = "*";
+pub(crate) const EVERY_REGION: &str = "*";
 const FEATURES: &[&str] = &["log_input", "syslog_drain", "many_per_app", "attachable"];
 const RESOURCES_PATH: &str = "/heroku/resources";
 
@@ -1156,7 +1156,7 @@ mod tests {
         ];
         for id in all {
             let def = manifest_core::catalog::lookup(id).unwrap();
-            assert!(def.applies_to(manifest_core::Platform::Heroku), "{id}");
+            assert!(def.applies_to(crate::PLATFORM), "{id}");
         }
     }
 

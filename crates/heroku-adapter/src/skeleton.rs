@@ -72,6 +72,11 @@ mod tests {
                 "{transport:?}: {findings:#?}"
             );
             assert!(findings.is_empty(), "{transport:?}: {findings:#?}");
+            // A skeleton is Heroku's own: no platform of the same shape can claim it.
+            assert_eq!(
+                Heroku.recognizes(&manifest.document.value),
+                manifest_core::Recognition::Own
+            );
             assert_eq!(manifest.id, "myaddon");
             assert_eq!(manifest.credentials.secret(), &secrets().password);
             assert_eq!(manifest.sso_salt, Some(secrets().sso_salt));

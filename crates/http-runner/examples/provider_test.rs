@@ -10,13 +10,15 @@
 use heroku_adapter::Heroku;
 use http_runner::{RunOptions, run_suite};
 use manifest_core::report::Status;
-use manifest_core::{Dialect, Platform, Source};
+use manifest_core::{Dialect, Source};
 use reference_addon::ReferenceAddon;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 1. The provider under test. Yours: your dev server, and the manifest that points at it.
-    let provider = ReferenceAddon::new(Platform::Heroku).start().await?;
+    let provider = ReferenceAddon::new(heroku_adapter::PLATFORM)
+        .start()
+        .await?;
     let source = Source::new("addon-manifest.json", provider.manifest_json());
 
     // 2. The dialect of the platform the manifest is written for, and the manifest through it.

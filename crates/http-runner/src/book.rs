@@ -315,7 +315,7 @@ mod tests {
 
     #[test]
     fn should_checks_warn_and_worst_verdict_wins() {
-        let mut book = CheckBook::new(Platform::Heroku, Selection::default());
+        let mut book = CheckBook::new(Platform::new("heroku"), Selection::default());
         book.fail("provision.unknown-plan", "accepted");
         book.pass("provision.auth");
         book.fail("provision.auth", "wrong password accepted");
@@ -335,7 +335,7 @@ mod tests {
 
     #[test]
     fn a_check_spans_its_requests_and_verdicts() {
-        let mut book = CheckBook::new(Platform::Heroku, Selection::default());
+        let mut book = CheckBook::new(Platform::new("heroku"), Selection::default());
         let exchange = Exchange {
             request: manifest_core::report::RequestRecord {
                 method: "POST".into(),
@@ -369,7 +369,7 @@ mod tests {
             only: vec!["sso.*".into()],
             skip: vec!["sso.layout".into()],
         };
-        let mut book = CheckBook::new(Platform::Heroku, selection);
+        let mut book = CheckBook::new(Platform::new("heroku"), selection);
         assert!(book.wants("sso.login"));
         assert!(!book.wants("sso.layout"));
         assert!(!book.wants("provision.auth"));

@@ -835,7 +835,7 @@ mod tests {
 
     fn scope() -> Scope {
         Scope {
-            platform: Platform::Heroku,
+            platform: Platform::new("heroku"),
             target: Url::parse("http://127.0.0.1:4567/heroku/resources").unwrap(),
             manifest_path: Some(PathBuf::from("/srv/addon/addon-manifest.json")),
             environment: Environment::Test,
@@ -856,7 +856,7 @@ mod tests {
         let ledger = Ledger::in_memory().unwrap();
         let id = ledger.begin(&scope(), &input("u-1")).unwrap();
         let entry = ledger.entry(id).unwrap().unwrap();
-        assert_eq!(entry.platform, Platform::Heroku);
+        assert_eq!(entry.platform, Platform::new("heroku"));
         assert_eq!(entry.target, scope().target);
         assert_eq!(
             entry.manifest_path.as_deref(),

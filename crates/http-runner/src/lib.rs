@@ -457,7 +457,7 @@ mod tests {
         let mut record = RunRecord::new(
             Ledger::in_memory().unwrap(),
             Scope {
-                platform: Platform::Heroku,
+                platform: Platform::new("heroku"),
                 target: "http://127.0.0.1:1/heroku/resources".parse().unwrap(),
                 manifest_path: None,
                 environment: Environment::Test,

@@ -2017,7 +2017,7 @@ mod tests {
     #[test]
     fn steps_read_as_json() {
         let reproduction = Reproduction {
-            platform: Platform::Heroku,
+            platform: Platform::new("heroku"),
             seed: 7,
             steps: vec![
                 provision(Slot::A),

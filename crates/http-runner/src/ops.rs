@@ -553,7 +553,7 @@ struct Group {
 /// run that was killed.
 pub async fn cleanup_leftovers(
     ledger: &Ledger,
-    dialect_for: &dyn Fn(Platform) -> Option<Box<dyn Dialect>>,
+    dialect_for: &dyn Fn(Platform) -> Option<&'static dyn Dialect>,
     timeout: Option<Duration>,
     on_settled: &dyn Fn(&LedgerEntry, &Result<(), String>),
 ) -> Result<Vec<(LedgerEntry, Result<(), String>)>, LedgerError> {
@@ -572,9 +572,7 @@ pub async fn cleanup_leftovers(
     }
     let mut outcomes = Vec::new();
     for (group, entries) in groups {
-        let dialect = dialect_for(group.platform);
-        let operations = dialect
-            .as_deref()
+        let operations = dialect_for(group.platform)
             .ok_or_else(|| format!("{} is not supported by this version", group.platform))
             .and_then(|dialect| group.operations(dialect, ledger, timeout));
         for entry in entries {

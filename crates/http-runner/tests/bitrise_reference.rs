@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use bitrise_adapter::Bitrise;
 use http_runner::{Ledger, OpError, Operations, OperationsOptions, RunOptions, run_suite};
 use manifest_core::report::Status;
-use manifest_core::{Dialect, Platform, Report, Source};
+use manifest_core::{Dialect, Report, Source};
 use reference_addon::{Fault, ReferenceAddon};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -49,7 +49,8 @@ fn failures(report: &Report) -> Vec<String> {
 
 #[tokio::test]
 async fn the_correct_provider_passes_every_check_and_leaves_nothing_behind() {
-    let (report, live) = run_against(ReferenceAddon::new(Platform::Bitrise), options()).await;
+    let (report, live) =
+        run_against(ReferenceAddon::new(bitrise_adapter::PLATFORM), options()).await;
     assert_eq!(failures(&report), Vec::<String>::new());
     assert!(live.is_empty(), "left behind: {live:?}");
     assert!(report.leftovers.is_empty());
@@ -63,7 +64,7 @@ async fn the_correct_provider_passes_every_check_and_leaves_nothing_behind() {
         );
     }
     let ids: Vec<&str> = report.checks.iter().map(|c| c.id.as_str()).collect();
-    let expected: Vec<&str> = manifest_core::catalog::for_platform(Platform::Bitrise)
+    let expected: Vec<&str> = manifest_core::catalog::for_platform(bitrise_adapter::PLATFORM)
         .map(|c| c.id)
         .collect();
     assert_eq!(
@@ -123,7 +124,7 @@ async fn the_bitrise_faults_fail_for_the_reasons_bitrise_gives() {
         ),
     ];
     for (fault, check, reason) in reasons {
-        let addon = ReferenceAddon::new(Platform::Bitrise).fault(fault);
+        let addon = ReferenceAddon::new(bitrise_adapter::PLATFORM).fault(fault);
         let (report, live) = run_against(addon, options()).await;
         let verdict = report.check(check).unwrap();
         assert_eq!(verdict.status, Status::Fail, "{fault}: {}", verdict.message);
@@ -152,7 +153,7 @@ fn parse_as_xml(page: &str) -> Result<(), String> {
 async fn an_html5_page_with_void_elements_passes_where_an_xml_parse_fails() {
     let mut options = options();
     options.only = vec!["sso.*".into()];
-    let (report, live) = run_against(ReferenceAddon::new(Platform::Bitrise), options).await;
+    let (report, live) = run_against(ReferenceAddon::new(bitrise_adapter::PLATFORM), options).await;
     assert!(live.is_empty());
     let html = report.check("sso.html").unwrap();
     assert_eq!(html.status, Status::Pass, "{}", html.message);
@@ -244,7 +245,7 @@ async fn an_answer_without_envs_passes_the_env_var_rules() {
 
 #[tokio::test]
 async fn no_secret_reaches_the_report() {
-    let running = ReferenceAddon::new(Platform::Bitrise)
+    let running = ReferenceAddon::new(bitrise_adapter::PLATFORM)
         .start()
         .await
         .unwrap();
@@ -267,7 +268,7 @@ async fn no_secret_reaches_the_report() {
 
 #[tokio::test]
 async fn single_operations_expect_201_for_a_new_app_and_200_for_a_replay() {
-    let running = ReferenceAddon::new(Platform::Bitrise)
+    let running = ReferenceAddon::new(bitrise_adapter::PLATFORM)
         .start()
         .await
         .unwrap();

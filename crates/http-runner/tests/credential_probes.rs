@@ -1,13 +1,10 @@
 //! Each credential probe is its own case: a provider that lets exactly one near miss through
 //! fails every auth check with a message naming that probe and the call, and no other probe.
 
-use bitrise_adapter::Bitrise;
-use heroku_adapter::Heroku;
 use http_runner::{RunOptions, run_suite};
 use manifest_core::report::Status;
-use manifest_core::{Dialect, Platform, Report, Source};
+use manifest_core::{Platform, Report, Source};
 use reference_addon::{Fault, ReferenceAddon};
-use scalingo_adapter::Scalingo;
 
 const PROBES: [&str; 14] = [
     "a request without credentials",
@@ -27,17 +24,13 @@ const PROBES: [&str; 14] = [
 ];
 
 async fn run(platform: Platform, fault: Fault) -> Report {
-    let dialect: &dyn Dialect = match platform {
-        Platform::Heroku => &Heroku,
-        Platform::Scalingo => &Scalingo,
-        Platform::Bitrise => &Bitrise,
-    };
+    let dialect = dialects::find(platform).expect("a registered platform");
     let running = ReferenceAddon::new(platform)
         .faults([fault])
         .start()
         .await
         .expect("reference add-on starts");
-    let name = if platform == Platform::Bitrise {
+    let name = if platform == bitrise_adapter::PLATFORM {
         "config.yaml"
     } else {
         "manifest.json"
@@ -106,7 +99,7 @@ async fn only_this_probe_gets_through(platform: Platform, fault: Fault, probe: &
 
 #[tokio::test]
 async fn basic_probes_each_catch_their_own_fault() {
-    for platform in [Platform::Heroku, Platform::Scalingo] {
+    for platform in [heroku_adapter::PLATFORM, scalingo_adapter::PLATFORM] {
         for (fault, probe) in [
             (Fault::AcceptsEmptyUser, "an empty user"),
             (Fault::AcceptsEmptyPassword, "an empty password"),
@@ -139,6 +132,6 @@ async fn token_probes_each_catch_their_own_fault() {
         ),
         (Fault::AcceptsTruncatedPassword, "a truncated token"),
     ] {
-        only_this_probe_gets_through(Platform::Bitrise, fault, probe).await;
+        only_this_probe_gets_through(bitrise_adapter::PLATFORM, fault, probe).await;
     }
 }

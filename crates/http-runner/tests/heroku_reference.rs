@@ -5,7 +5,7 @@
 use heroku_adapter::Heroku;
 use http_runner::{RunOptions, run_suite};
 use manifest_core::report::Status;
-use manifest_core::{Dialect, Platform, Report, Source, SsoTransport};
+use manifest_core::{Dialect, Report, Source, SsoTransport};
 use reference_addon::ReferenceAddon;
 
 async fn run_against(addon: ReferenceAddon, options: RunOptions) -> (Report, Vec<String>) {
@@ -42,7 +42,7 @@ fn failures(report: &Report) -> Vec<String> {
 #[tokio::test]
 async fn the_correct_provider_passes_every_check_and_leaves_nothing_behind() {
     for transport in [SsoTransport::Post, SsoTransport::Get] {
-        let addon = ReferenceAddon::new(Platform::Heroku).sso_transport(transport);
+        let addon = ReferenceAddon::new(heroku_adapter::PLATFORM).sso_transport(transport);
         let (report, live) = run_against(addon, options()).await;
         assert_eq!(failures(&report), Vec::<String>::new(), "{transport:?}");
         assert!(live.is_empty(), "left behind: {live:?}");
@@ -83,8 +83,8 @@ async fn the_same_seed_sends_the_same_requests() {
             })
             .collect()
     };
-    let (first, _) = run_against(ReferenceAddon::new(Platform::Heroku), options()).await;
-    let (second, _) = run_against(ReferenceAddon::new(Platform::Heroku), options()).await;
+    let (first, _) = run_against(ReferenceAddon::new(heroku_adapter::PLATFORM), options()).await;
+    let (second, _) = run_against(ReferenceAddon::new(heroku_adapter::PLATFORM), options()).await;
     assert_eq!(bodies(&first), bodies(&second));
     let uuid = |report: &Report| {
         let body = &report.check("provision.status").unwrap().exchanges[0]
@@ -95,13 +95,16 @@ async fn the_same_seed_sends_the_same_requests() {
     assert_ne!(uuid(&first), uuid(&second), "two runs never share a uuid");
     let mut other = options();
     other.seed = 8;
-    let (third, _) = run_against(ReferenceAddon::new(Platform::Heroku), other).await;
+    let (third, _) = run_against(ReferenceAddon::new(heroku_adapter::PLATFORM), other).await;
     assert_ne!(bodies(&first), bodies(&third));
 }
 
 #[tokio::test]
 async fn no_secret_reaches_the_report() {
-    let running = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+    let running = ReferenceAddon::new(heroku_adapter::PLATFORM)
+        .start()
+        .await
+        .unwrap();
     let text = running.manifest_json();
     let manifest = Heroku
         .load_manifest(Source::new("reference.json", text.clone()))
@@ -127,7 +130,7 @@ async fn only_and_skip_select_checks() {
     let mut options = options();
     options.only = vec!["provision.*".into()];
     options.skip = vec!["provision.auth".into()];
-    let (report, live) = run_against(ReferenceAddon::new(Platform::Heroku), options).await;
+    let (report, live) = run_against(ReferenceAddon::new(heroku_adapter::PLATFORM), options).await;
     assert!(live.is_empty());
     assert_eq!(
         report.check("provision.status").unwrap().status,
@@ -139,7 +142,7 @@ async fn only_and_skip_select_checks() {
         assert_eq!(check.message, "not selected (--only/--skip)");
     }
     let ids: Vec<&str> = report.checks.iter().map(|c| c.id.as_str()).collect();
-    let expected: Vec<&str> = manifest_core::catalog::for_platform(Platform::Heroku)
+    let expected: Vec<&str> = manifest_core::catalog::for_platform(heroku_adapter::PLATFORM)
         .map(|c| c.id)
         .collect();
     assert_eq!(
@@ -150,7 +153,10 @@ async fn only_and_skip_select_checks() {
 
 #[tokio::test]
 async fn an_interrupted_run_cleans_up() {
-    let running = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+    let running = ReferenceAddon::new(heroku_adapter::PLATFORM)
+        .start()
+        .await
+        .unwrap();
     let manifest = Heroku
         .load_manifest(Source::new("reference.json", running.manifest_json()))
         .unwrap();
@@ -175,7 +181,7 @@ async fn an_interrupted_run_cleans_up() {
 
 #[tokio::test]
 async fn an_asynchronous_provider_that_reports_back_passes() {
-    let addon = ReferenceAddon::new(Platform::Heroku).asynchronous();
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM).asynchronous();
     let (report, live) = run_against(addon, options()).await;
     assert_eq!(
         report.check("provision.async").unwrap().status,

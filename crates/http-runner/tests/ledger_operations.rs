@@ -56,13 +56,13 @@ fn operations<'a>(setup: &Setup) -> Operations<'a> {
     .unwrap()
 }
 
-fn heroku(platform: Platform) -> Option<Box<dyn Dialect>> {
-    (platform == Platform::Heroku).then(|| Box::new(Heroku) as Box<dyn Dialect>)
+fn heroku(platform: Platform) -> Option<&'static dyn Dialect> {
+    (platform == heroku_adapter::PLATFORM).then_some(&Heroku as &dyn Dialect)
 }
 
 #[tokio::test]
 async fn provision_plan_change_and_deprovision_are_recorded() {
-    let setup = setup(ReferenceAddon::new(Platform::Heroku)).await;
+    let setup = setup(ReferenceAddon::new(heroku_adapter::PLATFORM)).await;
     let operations = operations(&setup);
     let plan = operations.default_plan();
     let resource = operations.provision(&plan, BTreeMap::new()).await.unwrap();
@@ -108,7 +108,8 @@ async fn provision_plan_change_and_deprovision_are_recorded() {
 
 #[tokio::test]
 async fn a_failed_provision_stays_pending_until_a_replay_shows_nothing_exists() {
-    let setup = setup(ReferenceAddon::new(Platform::Heroku).fault(Fault::ProvisionFails)).await;
+    let setup =
+        setup(ReferenceAddon::new(heroku_adapter::PLATFORM).fault(Fault::ProvisionFails)).await;
     let operations = operations(&setup);
     let error = operations
         .provision(&operations.default_plan(), BTreeMap::new())
@@ -125,7 +126,7 @@ async fn a_failed_provision_stays_pending_until_a_replay_shows_nothing_exists() 
     let entries = setup.ledger.entries().unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].state, EntryState::Pending);
-    let heroku = |_| Some(Box::new(Heroku) as Box<dyn Dialect>);
+    let heroku = |_| Some(&Heroku as &'static dyn Dialect);
     let outcomes = cleanup_leftovers(&setup.ledger, &heroku, None, &|_, _| {})
         .await
         .unwrap();
@@ -143,7 +144,7 @@ async fn a_failed_provision_stays_pending_until_a_replay_shows_nothing_exists() 
 
 #[tokio::test]
 async fn a_provision_that_never_reached_the_provider_is_closed_as_unsent() {
-    let setup = setup(ReferenceAddon::new(Platform::Heroku)).await;
+    let setup = setup(ReferenceAddon::new(heroku_adapter::PLATFORM)).await;
     let manifest = manifest(&setup.manifest_path);
     setup.addon.shutdown().await;
     let operations = Operations::new(
@@ -167,7 +168,7 @@ async fn a_provision_that_never_reached_the_provider_is_closed_as_unsent() {
 
 #[tokio::test]
 async fn cleanup_replays_pending_provisions_and_deprovisions_live_ones() {
-    let setup = setup(ReferenceAddon::new(Platform::Heroku)).await;
+    let setup = setup(ReferenceAddon::new(heroku_adapter::PLATFORM)).await;
     let operations = operations(&setup);
     let plan = operations.default_plan();
     let live = operations.provision(&plan, BTreeMap::new()).await.unwrap();
@@ -178,7 +179,7 @@ async fn cleanup_replays_pending_provisions_and_deprovisions_live_ones() {
         .ledger
         .begin(
             &Scope {
-                platform: Platform::Heroku,
+                platform: heroku_adapter::PLATFORM,
                 target: operations.target().clone(),
                 manifest_path: Some(setup.manifest_path.clone()),
                 environment: Environment::Test,
@@ -191,7 +192,7 @@ async fn cleanup_replays_pending_provisions_and_deprovisions_live_ones() {
         .ledger
         .begin(
             &Scope {
-                platform: Platform::Heroku,
+                platform: heroku_adapter::PLATFORM,
                 target: operations.target().clone(),
                 manifest_path: Some(setup.manifest_path.with_file_name("gone.json")),
                 environment: Environment::Test,
@@ -246,7 +247,7 @@ async fn cleanup_replays_pending_provisions_and_deprovisions_live_ones() {
 
 #[tokio::test]
 async fn a_suite_run_records_into_the_ledger_and_settles_everything() {
-    let setup = setup(ReferenceAddon::new(Platform::Heroku)).await;
+    let setup = setup(ReferenceAddon::new(heroku_adapter::PLATFORM)).await;
     let report = run_suite(
         &Heroku,
         manifest(&setup.manifest_path),
@@ -295,15 +296,18 @@ async fn a_suite_run_records_into_the_ledger_and_settles_everything() {
 
 #[tokio::test]
 async fn cleanup_refuses_a_planted_row_naming_another_origin() {
-    let setup = setup(ReferenceAddon::new(Platform::Heroku)).await;
-    let foreign = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+    let setup = setup(ReferenceAddon::new(heroku_adapter::PLATFORM)).await;
+    let foreign = ReferenceAddon::new(heroku_adapter::PLATFORM)
+        .start()
+        .await
+        .unwrap();
     let operations = operations(&setup);
     let plan = operations.default_plan();
     let planted = setup
         .ledger
         .begin(
             &Scope {
-                platform: Platform::Heroku,
+                platform: heroku_adapter::PLATFORM,
                 target: format!("http://{}/heroku/resources", foreign.addr())
                     .parse()
                     .unwrap(),
@@ -317,7 +321,7 @@ async fn cleanup_refuses_a_planted_row_naming_another_origin() {
         .ledger
         .begin(
             &Scope {
-                platform: Platform::Heroku,
+                platform: heroku_adapter::PLATFORM,
                 target: operations.target().clone(),
                 manifest_path: Some(setup.manifest_path.clone()),
                 environment: Environment::Test,
@@ -352,7 +356,7 @@ async fn cleanup_refuses_a_planted_row_naming_another_origin() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_provision_the_ledger_cannot_record_is_not_sent() {
-    let setup = setup(ReferenceAddon::new(Platform::Heroku)).await;
+    let setup = setup(ReferenceAddon::new(heroku_adapter::PLATFORM)).await;
     let path = setup.ledger.path().unwrap().to_path_buf();
     // Another process holds the write lock for the whole run.
     let locker = rusqlite::Connection::open(&path).unwrap();

@@ -5,7 +5,6 @@
 
 use std::time::Instant;
 
-use bitrise_adapter::Bitrise;
 use heroku_adapter::Heroku;
 use http_runner::{ReplayOptions, ReplayVerdict, Reproduction, RunOptions, replay, run_suite};
 use manifest_core::report::Status;
@@ -16,11 +15,7 @@ use scalingo_adapter::Scalingo;
 const CHECK: &str = "lifecycle.model";
 
 fn dialect(platform: Platform) -> &'static dyn Dialect {
-    match platform {
-        Platform::Heroku => &Heroku,
-        Platform::Scalingo => &Scalingo,
-        Platform::Bitrise => &Bitrise,
-    }
+    dialects::find(platform).expect("a registered platform")
 }
 
 fn load(platform: Platform, manifest: &str) -> manifest_core::Manifest {
@@ -93,17 +88,17 @@ async fn the_correct_provider_agrees_over_500_sequences(platform: Platform) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_correct_heroku_provider_agrees_over_500_sequences() {
-    the_correct_provider_agrees_over_500_sequences(Platform::Heroku).await;
+    the_correct_provider_agrees_over_500_sequences(heroku_adapter::PLATFORM).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_correct_scalingo_provider_agrees_over_500_sequences() {
-    the_correct_provider_agrees_over_500_sequences(Platform::Scalingo).await;
+    the_correct_provider_agrees_over_500_sequences(scalingo_adapter::PLATFORM).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_correct_bitrise_provider_agrees_over_500_sequences() {
-    the_correct_provider_agrees_over_500_sequences(Platform::Bitrise).await;
+    the_correct_provider_agrees_over_500_sequences(bitrise_adapter::PLATFORM).await;
 }
 
 /// Faults a generated sequence must reveal, each with a word its shortest sequence's failing
@@ -118,7 +113,7 @@ const SEQUENCE_FAULTS: [(Fault, &str); 4] = [
 #[tokio::test(flavor = "multi_thread")]
 async fn every_sequence_fault_is_caught_and_shrunk_to_at_most_four_steps() {
     let mut runs = tokio::task::JoinSet::new();
-    for platform in [Platform::Heroku, Platform::Scalingo] {
+    for platform in [heroku_adapter::PLATFORM, scalingo_adapter::PLATFORM] {
         for (fault, reason) in SEQUENCE_FAULTS {
             runs.spawn(async move {
                 let started = Instant::now();
@@ -164,17 +159,23 @@ async fn every_sequence_fault_is_caught_and_shrunk_to_at_most_four_steps() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_saved_failure_replays_against_the_faulty_provider_and_is_fixed_by_the_correct_one() {
-    let (report, _) = model_run(Platform::Scalingo, &[Fault::ForgetsPlanAfterReplay], 2, 7).await;
+    let (report, _) = model_run(
+        scalingo_adapter::PLATFORM,
+        &[Fault::ForgetsPlanAfterReplay],
+        2,
+        7,
+    )
+    .await;
     let saved = reproduction(model(&report));
 
-    let faulty = ReferenceAddon::new(Platform::Scalingo)
+    let faulty = ReferenceAddon::new(scalingo_adapter::PLATFORM)
         .fault(Fault::ForgetsPlanAfterReplay)
         .start()
         .await
         .unwrap();
     let replayed = replay(
         &Scalingo,
-        load(Platform::Scalingo, &faulty.manifest_json()),
+        load(scalingo_adapter::PLATFORM, &faulty.manifest_json()),
         &saved,
         ReplayOptions::default(),
         std::future::pending(),
@@ -199,13 +200,13 @@ async fn a_saved_failure_replays_against_the_faulty_provider_and_is_fixed_by_the
     assert!(faulty.live_resources().is_empty());
     faulty.shutdown().await;
 
-    let correct = ReferenceAddon::new(Platform::Scalingo)
+    let correct = ReferenceAddon::new(scalingo_adapter::PLATFORM)
         .start()
         .await
         .unwrap();
     let replayed = replay(
         &Scalingo,
-        load(Platform::Scalingo, &correct.manifest_json()),
+        load(scalingo_adapter::PLATFORM, &correct.manifest_json()),
         &saved,
         ReplayOptions::default(),
         std::future::pending(),
@@ -224,8 +225,8 @@ async fn a_saved_failure_replays_against_the_faulty_provider_and_is_fixed_by_the
     let error = replay(
         &Heroku,
         load(
-            Platform::Heroku,
-            &ReferenceAddon::new(Platform::Heroku)
+            heroku_adapter::PLATFORM,
+            &ReferenceAddon::new(heroku_adapter::PLATFORM)
                 .start()
                 .await
                 .unwrap()

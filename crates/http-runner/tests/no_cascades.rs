@@ -5,7 +5,7 @@
 use heroku_adapter::Heroku;
 use http_runner::{Ledger, RunOptions, run_suite};
 use manifest_core::report::{CheckResult, Status};
-use manifest_core::{Dialect, Platform, Report, Source};
+use manifest_core::{Dialect, Report, Source};
 use reference_addon::{Fault, ReferenceAddon};
 
 struct Outcome {
@@ -66,7 +66,7 @@ fn cascaded_skips(report: &Report) -> Vec<String> {
 
 #[tokio::test]
 async fn a_numeric_id_and_endpoints_that_ignore_credentials_are_each_reported() {
-    let addon = ReferenceAddon::new(Platform::Heroku).faults([
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM).faults([
         Fault::ProvisionNumericId,
         Fault::AcceptsWrongPassword,
         Fault::PlanChangeSkipsAuth,
@@ -111,7 +111,7 @@ async fn a_numeric_id_and_endpoints_that_ignore_credentials_are_each_reported() 
 
 #[tokio::test]
 async fn a_provision_that_fails_still_leaves_credential_probes_to_run() {
-    let addon = ReferenceAddon::new(Platform::Heroku)
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
         .faults([Fault::ProvisionFails, Fault::PlanChangeSkipsAuth]);
     let outcome = run(&Heroku, addon, options()).await;
     let report = &outcome.report;
@@ -139,7 +139,7 @@ async fn a_provision_that_fails_still_leaves_credential_probes_to_run() {
 
 #[tokio::test]
 async fn refusal_checks_are_skipped_when_no_valid_login_works() {
-    let addon = ReferenceAddon::new(Platform::Heroku).fault(Fault::SsoRefusesValidLogins);
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM).fault(Fault::SsoRefusesValidLogins);
     let outcome = run(&Heroku, addon, options()).await;
     let report = &outcome.report;
     assert_eq!(check(report, "sso.login").status, Status::Fail);
@@ -161,7 +161,7 @@ async fn refusal_checks_are_skipped_when_no_valid_login_works() {
 
 #[tokio::test]
 async fn only_manifest_checks_send_nothing() {
-    let running = ReferenceAddon::new(Platform::Heroku)
+    let running = ReferenceAddon::new(heroku_adapter::PLATFORM)
         .start()
         .await
         .expect("reference add-on starts");

@@ -4,7 +4,7 @@
 
 use http_runner::{RunOptions, run_suite};
 use manifest_core::report::Status;
-use manifest_core::{Dialect, Platform, Report, Source};
+use manifest_core::{Dialect, Report, Source};
 use reference_addon::{Fault, ReferenceAddon};
 use scalingo_adapter::Scalingo;
 
@@ -40,7 +40,8 @@ fn failures(report: &Report) -> Vec<String> {
 
 #[tokio::test]
 async fn the_correct_provider_passes_every_check_and_leaves_nothing_behind() {
-    let (report, live) = run_against(ReferenceAddon::new(Platform::Scalingo), options()).await;
+    let (report, live) =
+        run_against(ReferenceAddon::new(scalingo_adapter::PLATFORM), options()).await;
     assert_eq!(failures(&report), Vec::<String>::new());
     assert!(live.is_empty(), "left behind: {live:?}");
     assert!(report.leftovers.is_empty());
@@ -52,7 +53,7 @@ async fn the_correct_provider_passes_every_check_and_leaves_nothing_behind() {
         .collect();
     assert_eq!(skipped, []);
     let ids: Vec<&str> = report.checks.iter().map(|c| c.id.as_str()).collect();
-    let expected: Vec<&str> = manifest_core::catalog::for_platform(Platform::Scalingo)
+    let expected: Vec<&str> = manifest_core::catalog::for_platform(scalingo_adapter::PLATFORM)
         .map(|c| c.id)
         .collect();
     assert_eq!(
@@ -82,7 +83,7 @@ async fn the_scalingo_faults_fail_for_the_reasons_scalingo_gives() {
         ),
     ];
     for (fault, check, reason) in reasons {
-        let addon = ReferenceAddon::new(Platform::Scalingo).fault(fault);
+        let addon = ReferenceAddon::new(scalingo_adapter::PLATFORM).fault(fault);
         let (report, live) = run_against(addon, options()).await;
         let verdict = report.check(check).unwrap();
         assert_eq!(verdict.status, Status::Fail, "{fault}");
@@ -97,7 +98,7 @@ async fn the_scalingo_faults_fail_for_the_reasons_scalingo_gives() {
 
 #[tokio::test]
 async fn no_secret_reaches_the_report() {
-    let running = ReferenceAddon::new(Platform::Scalingo)
+    let running = ReferenceAddon::new(scalingo_adapter::PLATFORM)
         .start()
         .await
         .unwrap();
@@ -122,7 +123,7 @@ async fn no_secret_reaches_the_report() {
 
 #[tokio::test]
 async fn an_interrupted_run_cleans_up() {
-    let running = ReferenceAddon::new(Platform::Scalingo)
+    let running = ReferenceAddon::new(scalingo_adapter::PLATFORM)
         .start()
         .await
         .unwrap();

@@ -79,7 +79,9 @@ pub fn for_platform(platform: Platform) -> impl Iterator<Item = &'static CheckDe
         .filter(move |check| check.applies_to(platform))
 }
 
-use Platform::{Bitrise as B, Heroku as H, Scalingo as S};
+const H: Platform = Platform::new("heroku");
+const S: Platform = Platform::new("scalingo");
+const B: Platform = Platform::new("bitrise");
 
 const ALL: &[Platform] = &[H, S, B];
 const HEROKU: &[Platform] = &[H];

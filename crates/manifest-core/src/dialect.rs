@@ -177,16 +177,33 @@ pub struct SkeletonSecrets {
     pub sso_salt: Secret,
 }
 
+/// How sure a dialect is that a parsed file is its manifest, for inferring `--platform`.
+/// Ordered: the strongest answer among the dialects wins, and a tie between several is doubt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Recognition {
+    /// Not this platform's manifest.
+    Foreign,
+    /// This platform's shape, and nothing that only its manifests carry: another platform with
+    /// the same shape may claim it too.
+    Shape,
+    /// Carries what only this platform's manifests carry (its URL paths, its keys).
+    Own,
+}
+
 /// A platform's answers to the engine's questions. Implement this to add a platform; nothing in
 /// the engine changes.
 pub trait Dialect: Send + Sync + fmt::Debug {
+    /// The platform's identity: the name reports, ledgers and `--platform` use.
     fn platform(&self) -> Platform;
+
+    /// The platform's name for people (`Clever Cloud`).
+    fn display_name(&self) -> &'static str;
 
     /// The file `--manifest` defaults to.
     fn default_manifest_file(&self) -> &'static str;
 
-    /// Whether a parsed file looks like this platform's manifest (to infer `--platform`).
-    fn recognizes(&self, document: &serde_json::Value) -> bool;
+    /// Whether a parsed file is this platform's manifest (to infer `--platform`).
+    fn recognizes(&self, document: &serde_json::Value) -> Recognition;
 
     /// Reads a manifest. `Err` only when it cannot be read at all (syntax, not an object);
     /// everything else is a finding of [`Dialect::manifest_findings`].

@@ -1,8 +1,10 @@
 //! What a manifest says, whatever platform wrote it. Dialects fill this model from their own
 //! formats; the engine only ever reads this model.
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Mutex, PoisonError};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -12,40 +14,79 @@ use url::Url;
 use crate::secret::Secret;
 use crate::spanned::JsonDocument;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Platform {
-    Heroku,
-    Scalingo,
-    Bitrise,
-}
+/// A platform's identity: its name as reports, ledgers and `--platform` spell it (`heroku`).
+/// Each dialect declares its own ([`crate::Dialect::platform`]); which platforms exist is
+/// whatever the registry of dialects holds, so nothing here lists them.
+/// Ordered by name; lists of platforms are in registry order, not this one.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Platform(&'static str);
 
 impl Platform {
-    pub const ALL: [Platform; 3] = [Platform::Heroku, Platform::Scalingo, Platform::Bitrise];
+    /// The identity named `name`: lowercase letters, digits and dashes, as in `--platform`.
+    pub const fn new(name: &'static str) -> Self {
+        Self(name)
+    }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Platform::Heroku => "heroku",
-            Platform::Scalingo => "scalingo",
-            Platform::Bitrise => "bitrise",
-        }
+        self.0
+    }
+}
+
+impl fmt::Debug for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
     }
 }
 
 impl fmt::Display for Platform {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self.0)
     }
 }
 
+/// Reads a name from a file (a ledger row, a saved sequence). Any well-formed name is an
+/// identity; whether a dialect answers to it is the registry's question.
 impl FromStr for Platform {
     type Err = String;
 
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Platform::ALL
-            .into_iter()
-            .find(|p| p.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown platform `{s}` (expected heroku, scalingo or bitrise)"))
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let well_formed = !name.is_empty()
+            && name.len() <= 40
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !well_formed {
+            return Err(format!(
+                "`{name}` is not a platform name (lowercase letters, digits and dashes)"
+            ));
+        }
+        Ok(Self(intern(name)))
+    }
+}
+
+/// The `'static` copy of a platform name read at run time, so identities stay `Copy`. Each
+/// distinct name is kept once for the life of the process; files name a handful.
+fn intern(name: &str) -> &'static str {
+    static NAMES: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+    let mut names = NAMES.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(known) = names.get(name) {
+        return known;
+    }
+    let kept: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(kept);
+    kept
+}
+
+impl Serialize for Platform {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Platform {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -420,10 +461,15 @@ mod tests {
     }
 
     #[test]
-    fn platform_round_trips() {
-        for platform in Platform::ALL {
-            assert_eq!(platform.as_str().parse::<Platform>().unwrap(), platform);
+    fn platform_names_round_trip() {
+        let heroku = Platform::new("heroku");
+        assert_eq!("heroku".parse::<Platform>().unwrap(), heroku);
+        assert_eq!(heroku.to_string(), "heroku");
+        assert_eq!(serde_json::to_value(heroku).unwrap(), "heroku");
+        let read: Platform = serde_json::from_value(serde_json::json!("clevercloud")).unwrap();
+        assert_eq!(read, Platform::new("clevercloud"));
+        for malformed in ["", "Heroku", "he roku", "héroku"] {
+            assert!(malformed.parse::<Platform>().is_err(), "{malformed:?}");
         }
-        assert!("clever".parse::<Platform>().is_err());
     }
 }

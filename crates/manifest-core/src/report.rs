@@ -288,7 +288,12 @@ mod tests {
 
     #[test]
     fn a_baseline_makes_old_failures_known_and_keeps_new_ones_failing() {
-        let mut before = Report::new(Platform::Heroku, Environment::Test, "http://x".into(), 1);
+        let mut before = Report::new(
+            Platform::new("heroku"),
+            Environment::Test,
+            "http://x".into(),
+            1,
+        );
         before.checks = vec![
             result("provision.auth", Status::Fail),
             result("sso.login", Status::Fail),
@@ -321,7 +326,12 @@ mod tests {
 
     #[test]
     fn finish_orders_by_catalog_and_counts() {
-        let mut report = Report::new(Platform::Heroku, Environment::Test, "http://x".into(), 1);
+        let mut report = Report::new(
+            Platform::new("heroku"),
+            Environment::Test,
+            "http://x".into(),
+            1,
+        );
         report.checks = vec![
             result("deprovision.status", Status::Pass),
             result("manifest.parse", Status::Pass),
@@ -357,7 +367,7 @@ mod tests {
     #[test]
     fn serialises_to_schema_v1() {
         let report = Report::new(
-            Platform::Scalingo,
+            Platform::new("scalingo"),
             Environment::Production,
             "https://x".into(),
             42,

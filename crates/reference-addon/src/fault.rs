@@ -7,6 +7,16 @@ use std::str::FromStr;
 
 use manifest_core::Platform;
 
+/// The platforms the fault lists below name.
+#[allow(non_upper_case_globals)]
+mod on {
+    use manifest_core::Platform;
+
+    pub(super) const Heroku: Platform = heroku_adapter::PLATFORM;
+    pub(super) const Scalingo: Platform = scalingo_adapter::PLATFORM;
+    pub(super) const Bitrise: Platform = bitrise_adapter::PLATFORM;
+}
+
 macro_rules! faults {
     ($(
         $variant:ident = $name:literal,
@@ -49,7 +59,7 @@ macro_rules! faults {
             /// The platforms whose reference add-on can be switched into this fault.
             pub fn platforms(&self) -> &'static [Platform] {
                 match self {
-                    $(Fault::$variant => &[$(Platform::$platform),+],)+
+                    $(Fault::$variant => &[$(on::$platform),+],)+
                 }
             }
         }

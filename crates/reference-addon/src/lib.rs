@@ -6,10 +6,9 @@
 //!
 //! ```no_run
 //! # async fn example() -> std::io::Result<()> {
-//! use manifest_core::Platform;
 //! use reference_addon::{Fault, ReferenceAddon};
 //!
-//! let addon = ReferenceAddon::new(Platform::Heroku)
+//! let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
 //!     .fault(Fault::RacyReplay)
 //!     .start()
 //!     .await?;
@@ -226,22 +225,23 @@ struct Protocol {
 impl Protocol {
     fn of(platform: Platform) -> Self {
         match platform {
-            Platform::Heroku => Self {
+            heroku_adapter::PLATFORM => Self {
                 user: heroku::ADDON_ID,
                 manifest: heroku::manifest,
                 router: heroku::router,
             },
-            Platform::Scalingo => Self {
+            scalingo_adapter::PLATFORM => Self {
                 user: scalingo::USERNAME,
                 manifest: |secrets, origin, _| scalingo::manifest(secrets, origin),
                 router: scalingo::router,
             },
-            Platform::Bitrise => Self {
+            bitrise_adapter::PLATFORM => Self {
                 // Bitrise authenticates with the token alone.
                 user: "",
                 manifest: |secrets, origin, _| bitrise::manifest(secrets, origin),
                 router: bitrise::router,
             },
+            other => panic!("no reference add-on speaks {other}"),
         }
     }
 }

@@ -46,8 +46,8 @@ fn is_manifest_fault(fault: Fault) -> bool {
 /// Where the environments and their settings live in each platform's manifest.
 fn settings(platform: Platform, document: &mut Value) -> &mut Value {
     match platform {
-        Platform::Heroku => &mut document["api"],
-        Platform::Scalingo | Platform::Bitrise => document,
+        heroku_adapter::PLATFORM => &mut document["api"],
+        _ => document,
     }
 }
 
@@ -76,8 +76,8 @@ fn edit(platform: Platform, fault: Fault, document: &mut Value) {
         Fault::ManifestUnknownRequires => push(&mut document["api"]["requires"], "telepathy"),
         Fault::ManifestBadConfigVar => {
             let name = match platform {
-                Platform::Heroku => "REFERENCE_DB__EXTRA",
-                Platform::Scalingo | Platform::Bitrise => "REFERENCE-DB-EXTRA",
+                heroku_adapter::PLATFORM => "REFERENCE_DB__EXTRA",
+                _ => "REFERENCE-DB-EXTRA",
             };
             push(&mut settings(platform, document)["config_vars"], name);
         }
@@ -85,10 +85,8 @@ fn edit(platform: Platform, fault: Fault, document: &mut Value) {
         Fault::ManifestBlankDescription => document["description"] = json!(""),
         Fault::ManifestUnknownKey => {
             let (key, value) = match platform {
-                Platform::Heroku => ("config_var_prefix", json!("REFERENCE_DB")),
-                Platform::Scalingo | Platform::Bitrise => {
-                    ("test_sso_url", json!("https://reference-db.example/sso"))
-                }
+                heroku_adapter::PLATFORM => ("config_var_prefix", json!("REFERENCE_DB")),
+                _ => ("test_sso_url", json!("https://reference-db.example/sso")),
             };
             settings(platform, document)[key] = value;
         }

@@ -23,11 +23,14 @@ use manifest_core::dialect::{SkeletonSecrets, TokenKind};
 use manifest_core::http::{HttpRequest, HttpResponse};
 use manifest_core::{
     Ctx, Diagnostic, Diagnostics, Dialect, Expectations, Manifest, Platform, ProvisionInput,
-    ProvisionReply, Resource, Source, SsoLogin,
+    ProvisionReply, Recognition, Resource, Source, SsoLogin,
 };
 
 pub use requests::API_ACCEPT;
 pub use sso::sso_token;
+
+/// Scalingo's identity in reports, ledgers and `--platform`.
+pub const PLATFORM: Platform = Platform::new("scalingo");
 
 /// The Scalingo dialect. Stateless: every answer comes from the manifest and the run's [`Ctx`].
 #[derive(Debug, Default, Clone, Copy)]
@@ -63,19 +66,27 @@ static EXPECTATIONS: Expectations = Expectations {
 
 impl Dialect for Scalingo {
     fn platform(&self) -> Platform {
-        Platform::Scalingo
+        PLATFORM
+    }
+
+    fn display_name(&self) -> &'static str {
+        "Scalingo"
     }
 
     fn default_manifest_file(&self) -> &'static str {
         "manifest.json"
     }
 
-    fn recognizes(&self, document: &serde_json::Value) -> bool {
+    fn recognizes(&self, document: &serde_json::Value) -> Recognition {
         let Some(top) = document.as_object() else {
-            return false;
+            return Recognition::Foreign;
         };
         let has_plans = top.get("plans").is_some_and(serde_json::Value::is_array);
-        (has_plans || top.contains_key("username")) && !top.contains_key("api")
+        if (has_plans || top.contains_key("username")) && !top.contains_key("api") {
+            Recognition::Shape
+        } else {
+            Recognition::Foreign
+        }
     }
 
     fn load_manifest(&self, source: Source) -> Result<Manifest, Diagnostics> {
@@ -126,14 +137,26 @@ mod tests {
 
     #[test]
     fn recognizes_scalingo_shaped_documents_only() {
-        assert!(Scalingo.recognizes(&json!({"name": "x", "plans": []})));
-        assert!(Scalingo.recognizes(&json!({"username": "x"})));
-        assert!(Scalingo.recognizes(&json!({"username": "x", "plans": "free"})));
-        assert!(!Scalingo.recognizes(&json!({"name": "x", "plans": "free"})));
-        assert!(!Scalingo.recognizes(&json!({"id": "x", "api": {}, "plans": []})));
-        assert!(!Scalingo.recognizes(&json!({"username": "x", "api": {}})));
-        assert!(!Scalingo.recognizes(&json!({"addon-url": "http://x"})));
-        assert!(!Scalingo.recognizes(&json!([{"plans": []}])));
+        for shaped in [
+            json!({"name": "x", "plans": []}),
+            json!({"username": "x"}),
+            json!({"username": "x", "plans": "free"}),
+        ] {
+            assert_eq!(Scalingo.recognizes(&shaped), Recognition::Shape, "{shaped}");
+        }
+        for foreign in [
+            json!({"name": "x", "plans": "free"}),
+            json!({"id": "x", "api": {}, "plans": []}),
+            json!({"username": "x", "api": {}}),
+            json!({"addon-url": "http://x"}),
+            json!([{"plans": []}]),
+        ] {
+            assert_eq!(
+                Scalingo.recognizes(&foreign),
+                Recognition::Foreign,
+                "{foreign}"
+            );
+        }
     }
 
     #[test]
@@ -163,6 +186,6 @@ mod tests {
             ("free", "pro", "osc-fr1")
         );
         assert_eq!(Scalingo.default_manifest_file(), "manifest.json");
-        assert_eq!(Scalingo.platform(), Platform::Scalingo);
+        assert_eq!(Scalingo.platform().as_str(), "scalingo");
     }
 }

@@ -5,8 +5,8 @@
 use manifest_core::json_values::{describe, string_items, string_or_empty};
 use manifest_core::urls::web_url;
 use manifest_core::{
-    Credentials, Diagnostic, Diagnostics, Endpoints, JsonDocument, Manifest, Plan, Platform,
-    Secret, Source, SsoTransport,
+    Credentials, Diagnostic, Diagnostics, Endpoints, JsonDocument, Manifest, Plan, Secret, Source,
+    SsoTransport,
 };
 use serde_json::Value;
 
@@ -34,7 +34,7 @@ pub(crate) fn load(source: Source) -> Result<Manifest, Diagnostics> {
         .filter(|salt| !salt.trim().is_empty())
         .map(Secret::new);
     let manifest = Manifest {
-        platform: Platform::Scalingo,
+        platform: crate::PLATFORM,
         id: string_or_empty(top.get("name")),
         credentials: Credentials::Basic {
             username: string_or_empty(top.get("username")),
@@ -115,7 +115,7 @@ mod tests {
                           {"name": "pro", "options": {"size": "large"}},
                           {"name": 3}, "premium"]}"#,
         );
-        assert_eq!(manifest.platform, Platform::Scalingo);
+        assert_eq!(manifest.platform, crate::PLATFORM);
         assert_eq!(manifest.id, "reference-db");
         assert_eq!(
             manifest.credentials,

@@ -70,7 +70,10 @@ mod tests {
             .unwrap();
         let findings = Scalingo.manifest_findings(&manifest);
         assert!(findings.is_empty(), "{findings:#?}");
-        assert!(Scalingo.recognizes(&manifest.document.value));
+        assert_eq!(
+            Scalingo.recognizes(&manifest.document.value),
+            manifest_core::Recognition::Shape
+        );
         assert_eq!(manifest.id, "myaddon");
         assert_eq!(
             manifest.credentials,

@@ -15,7 +15,7 @@ use addon_conform::{CliError, ColorChoice, Command};
 use bitrise_adapter::BUILD_SLUG_OPTION;
 use clap::{Args, Parser, Subcommand};
 use http_runner::{Deprovisioned, Operations, OperationsOptions};
-use manifest_core::{Environment, Platform, Resource, Secret, exit};
+use manifest_core::{Environment, Resource, Secret, exit};
 use serde_json::json;
 
 #[derive(Debug, Parser)]
@@ -113,7 +113,7 @@ const DEFAULT_PLAN_CHANGE_TO: &str = "pro";
 impl Global {
     fn manifest(&self) -> ManifestArgs {
         ManifestArgs {
-            platform: Some(Platform::Bitrise),
+            platform: Some(bitrise_adapter::PLATFORM),
             manifest: Some(self.config.clone()),
         }
     }
@@ -481,7 +481,7 @@ mod tests {
         .unwrap();
         let args = root.global.suite(None);
         assert!(args.only.is_empty() && args.skip.is_empty());
-        assert_eq!(args.manifest.platform, Some(Platform::Bitrise));
+        assert_eq!(args.manifest.platform, Some(bitrise_adapter::PLATFORM));
         assert_eq!(args.manifest.manifest, Some(PathBuf::from("config.yaml")));
         assert_eq!(args.plan.as_deref(), Some("developer"));
         assert_eq!(args.plan_change_to.as_deref(), Some("pro"));

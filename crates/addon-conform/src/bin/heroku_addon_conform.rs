@@ -10,7 +10,7 @@ use addon_conform::args::{
 };
 use addon_conform::{CliError, ColorChoice, Command, ManifestCommand};
 use clap::{Args, Parser, Subcommand};
-use manifest_core::{Environment, Platform};
+use manifest_core::Environment;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -105,7 +105,7 @@ enum TestCommand {
 impl Global {
     fn manifest(&self) -> ManifestArgs {
         ManifestArgs {
-            platform: Some(Platform::Heroku),
+            platform: Some(heroku_adapter::PLATFORM),
             manifest: Some(self.file.clone()),
         }
     }
@@ -174,7 +174,7 @@ fn translate(heroku: HerokuCli) -> Result<addon_conform::Cli, CliError> {
     let global = heroku.global;
     let command = match heroku.command {
         HerokuCommand::Init { sso, force } => Command::Init(InitArgs {
-            platform: Platform::Heroku,
+            platform: heroku_adapter::PLATFORM,
             output: Some(global.file.clone()),
             sso,
             force,

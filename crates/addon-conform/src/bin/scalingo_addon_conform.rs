@@ -13,7 +13,7 @@ use addon_conform::commands::operations::{failed, load, operations, print_resour
 use addon_conform::{CliError, ColorChoice};
 use clap::{Args, Parser, Subcommand};
 use http_runner::{Deprovisioned, LedgerEntry, Operations, OperationsOptions};
-use manifest_core::{Environment, Platform, exit};
+use manifest_core::{Environment, exit};
 use serde_json::json;
 
 #[derive(Debug, Parser)]
@@ -89,7 +89,7 @@ enum ScalingoCommand {
 impl Global {
     fn manifest_args(&self) -> ManifestArgs {
         ManifestArgs {
-            platform: Some(Platform::Scalingo),
+            platform: Some(scalingo_adapter::PLATFORM),
             manifest: Some(self.manifest.clone()),
         }
     }

@@ -26,7 +26,7 @@ pub fn random_hex_secret() -> Result<Secret, CliError> {
 }
 
 pub fn init(args: &InitArgs) -> Result<i32, CliError> {
-    let dialect = registry::dialect(args.platform);
+    let dialect = registry::dialect(args.platform)?;
     let path = args
         .output
         .clone()
@@ -35,7 +35,7 @@ pub fn init(args: &InitArgs) -> Result<i32, CliError> {
         password: random_hex_secret()?,
         sso_salt: random_hex_secret()?,
     };
-    let text = registry::skeleton(dialect.as_ref(), &secrets, args.sso.map(Into::into))?;
+    let text = registry::skeleton(dialect, &secrets, args.sso.map(Into::into))?;
 
     if !args.force {
         // `create_new` refuses atomically, so a file appearing meanwhile is not overwritten.

@@ -11,7 +11,6 @@ use serde_json::json;
 use crate::args::{LedgerCleanupArgs, LedgerListArgs, ListFormat};
 use crate::error::CliError;
 use crate::progress::Progress;
-use crate::registry;
 
 /// The schema of `ledger list --format json`; fields may be added, never renamed or removed.
 const LIST_SCHEMA: &str = "addon-conform/ledger/v1";
@@ -176,28 +175,23 @@ pub async fn cleanup(args: &LedgerCleanupArgs, quiet: bool) -> Result<i32, CliEr
         "ledger entries · replaying pending provisions and deprovisioning live ones".to_string(),
     );
     let settled = AtomicUsize::new(0);
-    let outcomes = cleanup_leftovers(
-        &ledger,
-        &|platform| Some(registry::dialect(platform)),
-        args.timeout,
-        &|entry, outcome| {
-            let done = settled.fetch_add(1, Ordering::Relaxed) + 1;
-            let what = if outcome.is_ok() {
-                "settled"
-            } else {
-                "still there"
-            };
-            progress.update(
-                done,
-                outstanding,
-                format!(
-                    "ledger entries · {} on {} {what}",
-                    shown_id(entry),
-                    entry.target
-                ),
-            );
-        },
-    )
+    let outcomes = cleanup_leftovers(&ledger, &dialects::find, args.timeout, &|entry, outcome| {
+        let done = settled.fetch_add(1, Ordering::Relaxed) + 1;
+        let what = if outcome.is_ok() {
+            "settled"
+        } else {
+            "still there"
+        };
+        progress.update(
+            done,
+            outstanding,
+            format!(
+                "ledger entries · {} on {} {what}",
+                shown_id(entry),
+                entry.target
+            ),
+        );
+    })
     .await;
     progress.finish();
     let outcomes = outcomes?;

@@ -30,7 +30,7 @@ pub fn operations<'a>(
         manifest_path: Some(file.path.clone()),
         ..options
     };
-    Operations::new(file.dialect.as_ref(), manifest, options, ledger).map_err(setup_error)
+    Operations::new(file.dialect, manifest, options, ledger).map_err(setup_error)
 }
 
 /// An operation that could not even be prepared is a usage problem.

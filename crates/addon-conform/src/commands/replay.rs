@@ -108,7 +108,7 @@ pub async fn replay(args: &ReplayArgs) -> Result<i32, CliError> {
             manifest_path: Some(file.path.clone()),
         };
         let replayed = http_runner::replay(
-            file.dialect.as_ref(),
+            file.dialect,
             manifest.clone(),
             reproduction,
             options,
@@ -160,7 +160,7 @@ mod tests {
         );
         let saved = saved_sequences(&report).unwrap();
         assert_eq!(saved[0].0, "lifecycle.model");
-        assert_eq!(platform_of(&saved), Ok(Platform::Heroku));
+        assert_eq!(platform_of(&saved), Ok(heroku_adapter::PLATFORM));
 
         let passing = r#"{"checks": [{"id": "lifecycle.model", "status": "pass"}]}"#;
         assert!(
@@ -186,8 +186,8 @@ mod tests {
             steps: Vec::new(),
         };
         let saved = vec![
-            ("a".to_string(), sequence(Platform::Heroku)),
-            ("b".to_string(), sequence(Platform::Scalingo)),
+            ("a".to_string(), sequence(heroku_adapter::PLATFORM)),
+            ("b".to_string(), sequence(scalingo_adapter::PLATFORM)),
         ];
         assert!(
             platform_of(&saved)

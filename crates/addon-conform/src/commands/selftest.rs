@@ -1,8 +1,6 @@
 //! `selftest`: the conformance matrix from the installed binary, for users who want to see the
 //! tool catch every fault before pointing it at their own service.
 
-use manifest_core::Platform;
-
 use crate::args::SelftestArgs;
 use crate::commands::test::random_seed;
 use crate::error::CliError;
@@ -15,7 +13,7 @@ pub async fn selftest(args: &SelftestArgs, quiet: bool) -> Result<i32, CliError>
         None => random_seed()?,
     };
     let platforms = if args.platform.is_empty() {
-        Platform::ALL.to_vec()
+        dialects::platforms().collect()
     } else {
         args.platform.clone()
     };

@@ -88,7 +88,7 @@ pub async fn serve_reference(args: &ServeReferenceArgs) -> Result<i32, CliError>
         print!("{}", fault_list());
         return Ok(exit::PASSED);
     }
-    let dialect = registry::dialect(args.platform);
+    let dialect = registry::dialect(args.platform)?;
     for fault in &args.faults {
         if !fault.platforms().contains(&args.platform) {
             return Err(CliError::usage(format!(

@@ -181,7 +181,7 @@ pub fn sso(args: &SsoArgs) -> Result<i32, CliError> {
         .map_err(|diagnostics| CliError::Manifest(Box::new(diagnostics)))?;
     let ctx = standalone_ctx(manifest, args.environment)?;
     let uuid = args.uuid.as_deref().unwrap_or(&args.id);
-    let request = login_request(file.dialect.as_ref(), &ctx, &args.id, uuid)?;
+    let request = login_request(file.dialect, &ctx, &args.id, uuid)?;
     let target = login_target(&request)?;
     let window = file.dialect.expectations().sso_window.as_secs() / 60;
     match &target {

@@ -186,7 +186,7 @@ pub async fn test(args: &TestArgs, color: ColorChoice, quiet: bool) -> Result<i3
     let ran = server::around(
         &args.server,
         provisioning_url.as_ref(),
-        run_suite(file.dialect.as_ref(), manifest, options, ctrl_c()),
+        run_suite(file.dialect, manifest, options, ctrl_c()),
     )
     .await;
     progress.finish();

@@ -247,7 +247,7 @@ pub(crate) mod sample {
 
     use manifest_core::catalog::Level;
     use manifest_core::report::{RequestRecord, ResponseRecord};
-    use manifest_core::{CheckResult, Environment, Exchange, Platform, Report, Status};
+    use manifest_core::{CheckResult, Environment, Exchange, Report, Status};
 
     fn check(id: &str, status: Status, level: Level, message: &str) -> CheckResult {
         CheckResult {
@@ -290,7 +290,7 @@ pub(crate) mod sample {
     /// A report with every status, every area, a failure with evidence and a transport error.
     pub fn report() -> Report {
         let base = "http://127.0.0.1:4567/heroku/resources";
-        let mut report = Report::new(Platform::Heroku, Environment::Test, base.into(), 42);
+        let mut report = Report::new(heroku_adapter::PLATFORM, Environment::Test, base.into(), 42);
         report.duration_ms = 812;
         report.requests = 57;
         report.request_depth = 31;

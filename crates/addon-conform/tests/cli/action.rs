@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use manifest_core::Platform;
 use reference_addon::{Fault, ReferenceAddon};
 use serde_json::Value;
 
@@ -41,7 +40,7 @@ fn run_step(name: &str, dir: &Path, envs: &[(&str, &str)]) -> Step {
 }
 
 async fn test_step(faults: &[Fault]) -> (Step, tempfile::TempDir) {
-    let addon = ReferenceAddon::new(Platform::Heroku)
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
         .faults(faults.iter().copied())
         .start()
         .await

@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use manifest_core::Platform;
 use reference_addon::{Fault, ReferenceAddon};
 use serde_json::Value;
 
@@ -11,7 +10,7 @@ use crate::harness::addon_conform_async;
 
 /// Tests a Heroku reference add-on with `faults` (provision checks only), with `extra` flags.
 async fn test_with(dir: &Path, faults: &[Fault], extra: &[&str]) -> (i32, Value) {
-    let addon = ReferenceAddon::new(Platform::Heroku)
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
         .faults(faults.iter().copied())
         .start()
         .await
@@ -87,7 +86,10 @@ async fn a_baseline_of_another_platform_or_no_report_is_a_usage_error() {
     )
     .unwrap();
     for baseline in ["not-a-report.json", "scalingo.json", "missing.json"] {
-        let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+        let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
+            .start()
+            .await
+            .unwrap();
         std::fs::write(
             dir.path().join("addon-manifest.json"),
             addon.manifest_json(),

@@ -9,7 +9,7 @@ use bitrise_adapter::Bitrise;
 use http_runner::Ledger;
 use manifest_core::catalog::for_platform;
 use manifest_core::report::Status;
-use manifest_core::{Dialect, Platform, Report, Source};
+use manifest_core::{Dialect, Report, Source};
 use reference_addon::{Fault, ReferenceAddon, RunningAddon};
 
 use crate::harness::{Run, addon_conform, addon_conform_async, bitrise_addon_conform_async};
@@ -134,18 +134,18 @@ fn report_of(run: &Run) -> Report {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn addon_conform_tests_a_bitrise_addon() {
-    let (running, dir, config) = serve(ReferenceAddon::new(Platform::Bitrise)).await;
+    let (running, dir, config) = serve(ReferenceAddon::new(bitrise_adapter::PLATFORM)).await;
     let run = addon_conform_async(dir.path(), &["test", "--format", "json", "--seed", "7"]).await;
     assert_no_secret(&run, &config);
     let report = report_of(&run);
     assert_eq!(run.code, 0, "{report:#?}");
-    assert_eq!(report.platform, Platform::Bitrise);
+    assert_eq!(report.platform, bitrise_adapter::PLATFORM);
     let ids: Vec<&str> = report
         .checks
         .iter()
         .map(|check| check.id.as_str())
         .collect();
-    let catalog: Vec<&str> = for_platform(Platform::Bitrise)
+    let catalog: Vec<&str> = for_platform(bitrise_adapter::PLATFORM)
         .map(|check| check.id)
         .collect();
     assert_eq!(ids, catalog);
@@ -155,7 +155,7 @@ async fn addon_conform_tests_a_bitrise_addon() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_page_without_beam_fails_the_html_check() {
-    let addon = ReferenceAddon::new(Platform::Bitrise).fault(Fault::LoginWithoutBeam);
+    let addon = ReferenceAddon::new(bitrise_adapter::PLATFORM).fault(Fault::LoginWithoutBeam);
     let (running, dir, _) = serve(addon).await;
     let run = addon_conform_async(
         dir.path(),
@@ -191,7 +191,7 @@ async fn tester(dir: &Path, args: &[&str]) -> Run {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_comprehensive_run_is_the_whole_suite() {
-    let (running, dir, config) = serve(ReferenceAddon::new(Platform::Bitrise)).await;
+    let (running, dir, config) = serve(ReferenceAddon::new(bitrise_adapter::PLATFORM)).await;
     let run = tester(
         dir.path(),
         &["--format", "json", "--app-slug", "ignored", "--seed", "7"],
@@ -220,7 +220,7 @@ async fn the_comprehensive_run_is_the_whole_suite() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn provision_change_plan_login_and_deprovision_with_retries() {
-    let (running, dir, config) = serve(ReferenceAddon::new(Platform::Bitrise)).await;
+    let (running, dir, config) = serve(ReferenceAddon::new(bitrise_adapter::PLATFORM)).await;
     let app = ["--app-slug", "5f3c1e9a2b7d4c60"];
 
     let provision = tester(
@@ -311,7 +311,8 @@ async fn provision_change_plan_login_and_deprovision_with_retries() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_testers_own_mistakes_fail_here() {
     let (running, dir, _) =
-        serve(ReferenceAddon::new(Platform::Bitrise).fault(Fault::CreatedOnEveryRepeat)).await;
+        serve(ReferenceAddon::new(bitrise_adapter::PLATFORM).fault(Fault::CreatedOnEveryRepeat))
+            .await;
     let run = tester(dir.path(), &["provision", "-r"]).await;
     run.expect_code(1);
     assert!(
@@ -323,7 +324,7 @@ async fn the_testers_own_mistakes_fail_here() {
     running.shutdown().await;
 
     let (running, dir, _) =
-        serve(ReferenceAddon::new(Platform::Bitrise).fault(Fault::RepeatDelete404)).await;
+        serve(ReferenceAddon::new(bitrise_adapter::PLATFORM).fault(Fault::RepeatDelete404)).await;
     let slug = ["--app-slug", "app-404"];
     tester(dir.path(), &["provision", slug[0], slug[1]])
         .await
@@ -340,7 +341,8 @@ async fn the_testers_own_mistakes_fail_here() {
 
     // A login that lets any token in is refused here; the tester only ever sent valid ones.
     let (running, dir, _) =
-        serve(ReferenceAddon::new(Platform::Bitrise).fault(Fault::SsoAcceptsAnyToken)).await;
+        serve(ReferenceAddon::new(bitrise_adapter::PLATFORM).fault(Fault::SsoAcceptsAnyToken))
+            .await;
     let run = tester(dir.path(), &["login", "--format", "json"]).await;
     run.expect_code(1);
     let check = report_of(&run)
@@ -354,7 +356,7 @@ async fn the_testers_own_mistakes_fail_here() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn commands_on_an_existing_app_need_its_slug() {
-    let (running, dir, _) = serve(ReferenceAddon::new(Platform::Bitrise)).await;
+    let (running, dir, _) = serve(ReferenceAddon::new(bitrise_adapter::PLATFORM)).await;
     for command in ["change-plan", "deprovision"] {
         let run = tester(dir.path(), &[command]).await;
         run.expect_code(2);

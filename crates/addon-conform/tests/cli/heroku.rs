@@ -1,13 +1,15 @@
 //! `heroku-addon-conform`, the kensa-style binary, against the reference add-on.
 
-use manifest_core::Platform;
 use reference_addon::ReferenceAddon;
 
 use crate::harness::{heroku_addon_conform_async, redact};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn test_all_passes_against_a_correct_addon() {
-    let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
+        .start()
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let manifest = addon.manifest_json();
     let file = dir.path().join("kensa-manifest.json");

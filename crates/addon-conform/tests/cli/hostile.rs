@@ -200,18 +200,18 @@ async fn assert_no_secret_in_any_output(platform: Platform, manifest_name: &str)
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_echoing_heroku_provider_cannot_make_a_secret_appear() {
-    assert_no_secret_in_any_output(Platform::Heroku, "addon-manifest.json").await;
+    assert_no_secret_in_any_output(heroku_adapter::PLATFORM, "addon-manifest.json").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_echoing_bitrise_provider_cannot_make_a_secret_appear() {
-    assert_no_secret_in_any_output(Platform::Bitrise, "config.yaml").await;
+    assert_no_secret_in_any_output(bitrise_adapter::PLATFORM, "config.yaml").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_password_in_the_base_url_is_redacted() {
     let (addr, _) = start_echo().await;
-    let (manifest, _) = manifest_for(Platform::Heroku, addr).await;
+    let (manifest, _) = manifest_for(heroku_adapter::PLATFORM, addr).await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("addon-manifest.json"), &manifest).unwrap();
     let base_url = format!("http://operator:url-pass-0451@{addr}/heroku/resources");
@@ -244,7 +244,7 @@ async fn a_password_in_the_base_url_is_redacted() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_gets_the_same_cleanup_as_ctrl_c() {
-    let addon = ReferenceAddon::new(Platform::Heroku)
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
         .fault(reference_addon::Fault::ProvisionSlow)
         .slow_delay(std::time::Duration::from_secs(2))
         .start()
@@ -341,7 +341,7 @@ async fn start_control_bytes_provider() -> std::net::SocketAddr {
 #[tokio::test(flavor = "multi_thread")]
 async fn control_bytes_in_answers_never_reach_the_terminal() {
     let addr = start_control_bytes_provider().await;
-    let (manifest, _) = manifest_for(Platform::Heroku, addr).await;
+    let (manifest, _) = manifest_for(heroku_adapter::PLATFORM, addr).await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("addon-manifest.json"), &manifest).unwrap();
     let run = addon_conform_async(
@@ -383,7 +383,7 @@ async fn start_hanging_provider() -> std::net::SocketAddr {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_provider_that_hangs_after_provisioning_cannot_hold_the_run() {
     let addr = start_hanging_provider().await;
-    let (manifest, _) = manifest_for(Platform::Heroku, addr).await;
+    let (manifest, _) = manifest_for(heroku_adapter::PLATFORM, addr).await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("addon-manifest.json"), &manifest).unwrap();
     let ledger = dir.path().join("ledger.sqlite3");
@@ -457,7 +457,7 @@ async fn start_huge_config_provider() -> std::net::SocketAddr {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_huge_answer_makes_a_proportionate_report() {
     let addr = start_huge_config_provider().await;
-    let (manifest, _) = manifest_for(Platform::Heroku, addr).await;
+    let (manifest, _) = manifest_for(heroku_adapter::PLATFORM, addr).await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("addon-manifest.json"), &manifest).unwrap();
     for format in ["human", "json"] {

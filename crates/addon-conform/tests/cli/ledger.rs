@@ -7,7 +7,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use http_runner::{EntryState, Ledger};
-use manifest_core::Platform;
 use reference_addon::{Fault, ReferenceAddon, RunningAddon};
 use serde_json::Value;
 
@@ -34,7 +33,7 @@ async fn a_run_killed_mid_suite_is_cleaned_up_from_the_ledger() {
     // Every provision is held back: the run's first resource exists after one delay, and the
     // run then waits a second delay on its replay — that is when it is killed. Cleanup only
     // deprovisions, which is not slowed.
-    let addon = ReferenceAddon::new(Platform::Heroku)
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
         .fault(Fault::ProvisionSlow)
         .slow_delay(Duration::from_secs(2))
         .start()
@@ -123,7 +122,10 @@ async fn a_run_killed_mid_suite_is_cleaned_up_from_the_ledger() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn single_operations_are_recorded_until_deprovisioned() {
-    let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
+        .start()
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let manifest = write_manifest(&addon, dir.path());
     let db = dir.path().join("ledger.sqlite3").display().to_string();
@@ -201,7 +203,10 @@ async fn single_operations_are_recorded_until_deprovisioned() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cleanup_exits_1_while_the_provider_cannot_be_reached() {
-    let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
+        .start()
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let manifest = write_manifest(&addon, dir.path());
     let db = dir.path().join("ledger.sqlite3").display().to_string();
@@ -227,7 +232,10 @@ async fn cleanup_exits_1_while_the_provider_cannot_be_reached() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_user_ledger_that_cannot_be_opened_leaves_run_in_memory_with_a_warning() {
-    let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
+        .start()
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     write_manifest(&addon, dir.path());
     // A data home that is a file: the ledger's directory cannot be created under it.

@@ -4,7 +4,6 @@
 use std::path::Path;
 use std::time::Duration;
 
-use manifest_core::Platform;
 use reference_addon::{ReferenceAddon, RunningAddon};
 
 use crate::harness::{Run, addon_conform_async, spawn_addon_conform};
@@ -53,7 +52,10 @@ async fn nothing_outstanding(dir: &Path) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_correct_addon_holds_the_deadlines_and_keeps_nothing() {
-    let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
+        .start()
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let run = load(
         &addon,
@@ -79,7 +81,7 @@ async fn the_correct_addon_holds_the_deadlines_and_keeps_nothing() {
 
 /// Holds every request back a quarter of a second for each request in flight, itself included.
 async fn slowing_addon() -> RunningAddon {
-    ReferenceAddon::new(Platform::Heroku)
+    ReferenceAddon::new(heroku_adapter::PLATFORM)
         .delay_per_concurrent_request(Duration::from_millis(250))
         .start()
         .await
@@ -141,7 +143,10 @@ async fn the_same_slow_addon_passes_when_requests_come_one_at_a_time() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn load_needs_a_bound_and_reports_an_unreachable_provider() {
-    let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
+        .start()
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     load(&addon, dir.path(), &[]).await.expect_code(2);
     load(&addon, dir.path(), &["--cycles", "0"])

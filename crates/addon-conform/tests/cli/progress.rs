@@ -4,7 +4,6 @@
 use std::path::Path;
 use std::process::Command;
 
-use manifest_core::Platform;
 use reference_addon::ReferenceAddon;
 
 use crate::harness::{BIN, addon_conform_async, data_home, dir_with_manifest};
@@ -27,7 +26,10 @@ async fn on_a_terminal(dir: &Path, args: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_terminal_sees_the_checks_go_by_and_nothing_else_does() {
-    let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
+        .start()
+        .await
+        .unwrap();
     let dir = dir_with_manifest(&addon);
 
     let shown = on_a_terminal(dir.path(), "test --output report.txt").await;
@@ -56,7 +58,7 @@ async fn a_terminal_sees_the_checks_go_by_and_nothing_else_does() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ledger_cleanup_shows_each_entry_as_it_settles() {
-    let addon = ReferenceAddon::new(Platform::Heroku)
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
         .fault(reference_addon::Fault::DeprovisionFails)
         .start()
         .await
@@ -87,7 +89,10 @@ async fn ledger_cleanup_shows_each_entry_as_it_settles() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn load_shows_the_cycles_as_they_end() {
-    let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
+        .start()
+        .await
+        .unwrap();
     let dir = dir_with_manifest(&addon);
     let load = "load --cycles 3 --concurrency 1 --ledger ledger.sqlite3";
     let shown = on_a_terminal(dir.path(), load).await;

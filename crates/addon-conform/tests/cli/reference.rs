@@ -4,8 +4,8 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
+use manifest_core::Report;
 use manifest_core::catalog::for_platform;
-use manifest_core::{Platform, Report};
 use reference_addon::{Fault, ReferenceAddon, RunningAddon};
 use serde_json::Value;
 
@@ -20,7 +20,7 @@ struct Target {
 
 impl Target {
     async fn start(faults: &[Fault]) -> Self {
-        let addon = ReferenceAddon::new(Platform::Heroku)
+        let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
             .faults(faults.iter().copied())
             .start()
             .await
@@ -83,7 +83,7 @@ async fn a_correct_addon_passes_every_check() {
         .iter()
         .map(|check| check["id"].as_str().unwrap())
         .collect();
-    let catalog: Vec<&str> = for_platform(Platform::Heroku)
+    let catalog: Vec<&str> = for_platform(heroku_adapter::PLATFORM)
         .map(|check| check.id)
         .collect();
     assert_eq!(

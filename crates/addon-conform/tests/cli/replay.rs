@@ -4,8 +4,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use manifest_core::Report;
 use manifest_core::report::Status;
-use manifest_core::{Platform, Report};
 use reference_addon::{Fault, ReferenceAddon, RunningAddon};
 use serde_json::Value;
 
@@ -20,7 +20,7 @@ struct Served {
 
 impl Served {
     async fn start(faults: &[Fault]) -> Self {
-        let addon = ReferenceAddon::new(Platform::Scalingo)
+        let addon = ReferenceAddon::new(scalingo_adapter::PLATFORM)
             .faults(faults.iter().copied())
             .start()
             .await

@@ -3,9 +3,9 @@
 
 use std::fs;
 
+use manifest_core::Report;
 use manifest_core::catalog::for_platform;
 use manifest_core::report::Status;
-use manifest_core::{Platform, Report};
 use reference_addon::{Fault, ReferenceAddon};
 use serde_json::Value;
 
@@ -90,16 +90,16 @@ async fn test_against(addon: ReferenceAddon, extra: &[&str]) -> (i32, Report) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_correct_addon_passes_every_check() {
-    let (code, report) = test_against(ReferenceAddon::new(Platform::Scalingo), &[]).await;
+    let (code, report) = test_against(ReferenceAddon::new(scalingo_adapter::PLATFORM), &[]).await;
     assert_eq!(code, 0, "{report:#?}");
-    assert_eq!(report.platform, Platform::Scalingo);
+    assert_eq!(report.platform, scalingo_adapter::PLATFORM);
     assert_eq!(report.summary.failed, 0);
     let ids: Vec<&str> = report
         .checks
         .iter()
         .map(|check| check.id.as_str())
         .collect();
-    let catalog: Vec<&str> = for_platform(Platform::Scalingo)
+    let catalog: Vec<&str> = for_platform(scalingo_adapter::PLATFORM)
         .map(|check| check.id)
         .collect();
     assert_eq!(
@@ -110,7 +110,7 @@ async fn a_correct_addon_passes_every_check() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_scalingo_fault_fails_its_check() {
-    let addon = ReferenceAddon::new(Platform::Scalingo).fault(Fault::DeprovisionBody);
+    let addon = ReferenceAddon::new(scalingo_adapter::PLATFORM).fault(Fault::DeprovisionBody);
     let (code, report) = test_against(addon, &["--platform", "scalingo"]).await;
     assert_eq!(code, 1);
     let check = report.check("deprovision.status").unwrap();

@@ -1,14 +1,13 @@
 //! `scalingo-addon-conform` against the Scalingo reference add-on: the official tester's
 //! commands, with the ledger as the local cache of provisioned add-ons.
 
-use manifest_core::Platform;
 use reference_addon::ReferenceAddon;
 
 use crate::harness::scalingo_addon_conform_async;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn provision_update_list_deprovision_and_purge() {
-    let addon = ReferenceAddon::new(Platform::Scalingo)
+    let addon = ReferenceAddon::new(scalingo_adapter::PLATFORM)
         .start()
         .await
         .unwrap();

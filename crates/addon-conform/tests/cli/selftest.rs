@@ -20,25 +20,25 @@ async fn matrix_of(platform: Platform) {
 
 #[tokio::test]
 async fn heroku_matrix() {
-    matrix_of(Platform::Heroku).await;
+    matrix_of(heroku_adapter::PLATFORM).await;
 }
 
 #[tokio::test]
 async fn scalingo_matrix() {
-    matrix_of(Platform::Scalingo).await;
+    matrix_of(scalingo_adapter::PLATFORM).await;
 }
 
 #[tokio::test]
 async fn bitrise_matrix() {
-    matrix_of(Platform::Bitrise).await;
+    matrix_of(bitrise_adapter::PLATFORM).await;
 }
 
 /// Heroku has every fault that only a generated sequence shows: strictly one request after
 /// another and sixteen at once, each fault is caught by the same checks.
 #[tokio::test]
 async fn verdicts_do_not_depend_on_the_concurrency() {
-    let sequential = run_matrix_at(&[Platform::Heroku], 11, 1).await;
-    let concurrent = run_matrix_at(&[Platform::Heroku], 11, 16).await;
+    let sequential = run_matrix_at(&[heroku_adapter::PLATFORM], 11, 1).await;
+    let concurrent = run_matrix_at(&[heroku_adapter::PLATFORM], 11, 16).await;
     assert!(sequential.passed(), "{}", sequential.render());
     assert!(concurrent.passed(), "{}", concurrent.render());
     let differences = verdict_differences(&sequential, &concurrent);

@@ -4,7 +4,6 @@
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 
-use manifest_core::Platform;
 use reference_addon::ReferenceAddon;
 use serde_json::Value;
 
@@ -22,7 +21,10 @@ fn free_port() -> u16 {
 /// Writes a reference add-on's manifest whose URLs are on `port`, and returns the command that
 /// serves an add-on accepting it there, with `faults`.
 async fn reference_on(dir: &Path, port: u16, faults: &[&str]) -> String {
-    let shape = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+    let shape = ReferenceAddon::new(heroku_adapter::PLATFORM)
+        .start()
+        .await
+        .unwrap();
     let manifest = shape
         .manifest_json()
         .replace(&shape.addr().to_string(), &format!("127.0.0.1:{port}"));
@@ -229,7 +231,10 @@ async fn a_server_that_exits_early_is_reported_with_its_output() {
 /// A server that ignores SIGTERM is killed after the grace period, its children with it.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_that_ignores_sigterm_is_killed() {
-    let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
+        .start()
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("addon-manifest.json"),

@@ -1,13 +1,13 @@
 //! `sso` against the reference add-on: the printed login opens the resource's dashboard.
 
-use manifest_core::{Platform, SsoTransport};
+use manifest_core::SsoTransport;
 use reference_addon::{ReferenceAddon, RunningAddon};
 use serde_json::{Value, json};
 
 use crate::harness::addon_conform_async;
 
 async fn start(transport: SsoTransport) -> (RunningAddon, tempfile::TempDir, Value) {
-    let addon = ReferenceAddon::new(Platform::Heroku)
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
         .sso_transport(transport)
         .start()
         .await

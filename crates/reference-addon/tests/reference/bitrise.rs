@@ -4,7 +4,7 @@ mod faults;
 mod platform;
 
 use bitrise_adapter::Bitrise as BitriseDialect;
-use manifest_core::{Dialect, Platform, Source};
+use manifest_core::{Dialect, Source};
 use reference_addon::{Fault, ReferenceAddon};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
@@ -29,7 +29,10 @@ async fn the_config_loads_without_findings_and_points_at_the_server() {
         .unwrap();
     let findings = BitriseDialect.manifest_findings(&manifest);
     assert!(findings.is_empty(), "{findings:#?}");
-    assert!(BitriseDialect.recognizes(&manifest.document.value));
+    assert!(matches!(
+        dialects::detect(&manifest.document.value),
+        dialects::Detection::One(dialect) if dialect.platform() == bitrise_adapter::PLATFORM
+    ));
 }
 
 #[tokio::test]
@@ -291,7 +294,7 @@ async fn a_login_needs_no_shared_token_and_ends_when_the_app_goes() {
 #[tokio::test]
 async fn refuses_faults_bitrise_does_not_have() {
     for fault in [Fault::SsoNoNavCookie, Fault::LongId, Fault::NoLogDrainUrl] {
-        let error = ReferenceAddon::new(Platform::Bitrise)
+        let error = ReferenceAddon::new(bitrise_adapter::PLATFORM)
             .fault(fault)
             .start()
             .await

@@ -1,11 +1,13 @@
 //! What the add-on tells people: the manifest it serves and the list of faults.
 
-use manifest_core::Platform;
 use reference_addon::{Fault, ReferenceAddon};
 
 #[tokio::test]
 async fn manifest_snapshot() {
-    let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
+        .start()
+        .await
+        .unwrap();
     let port = format!(":{}/", addon.addr().port());
     let manifest = addon.manifest_json();
     insta::with_settings!({filters => vec![

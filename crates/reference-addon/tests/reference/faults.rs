@@ -22,7 +22,7 @@ fn every_heroku_fault_has_a_test_here() {
     let source = include_str!("faults.rs");
     let heroku_faults = Fault::ALL
         .into_iter()
-        .filter(|fault| fault.platforms().contains(&manifest_core::Platform::Heroku));
+        .filter(|fault| fault.platforms().contains(&heroku_adapter::PLATFORM));
     for fault in heroku_faults {
         let mention = format!("Fault::{fault:?})");
         assert!(source.contains(&mention), "no test switches on {fault}");
@@ -164,7 +164,7 @@ async fn provision_slow() {
 
 #[tokio::test]
 async fn slow_answers_do_not_hold_up_shutdown() {
-    let addon = reference_addon::ReferenceAddon::new(manifest_core::Platform::Heroku)
+    let addon = reference_addon::ReferenceAddon::new(heroku_adapter::PLATFORM)
         .fault(Fault::ProvisionSlow)
         .slow_delay(Duration::from_secs(60))
         .start()
@@ -641,7 +641,7 @@ async fn async_never_completes() {
 
 #[tokio::test]
 async fn heroku_manifest_faults() {
-    use manifest_core::Platform::Heroku as H;
+    use heroku_adapter::PLATFORM as H;
     assert_manifest_breaks(H, Fault::ManifestSyntaxError).await;
     assert_manifest_breaks(H, Fault::ManifestDeprecatedUsername).await;
     assert_manifest_breaks(H, Fault::ManifestBlankSsoSalt).await;

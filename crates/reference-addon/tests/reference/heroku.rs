@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use manifest_core::{Platform, SsoTransport};
+use manifest_core::SsoTransport;
 use reference_addon::ReferenceAddon;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
@@ -33,7 +33,7 @@ async fn manifest_points_at_the_server_with_fresh_secrets() {
     );
     assert_eq!(manifest["api"]["requires"], json!(["syslog_drain"]));
 
-    let legacy = ReferenceAddon::new(Platform::Heroku)
+    let legacy = ReferenceAddon::new(heroku_adapter::PLATFORM)
         .sso_transport(SsoTransport::Get)
         .start()
         .await
@@ -403,7 +403,7 @@ async fn sso_by_uuid_alone_opens_the_resource() {
 
 #[tokio::test]
 async fn legacy_get_sso_checks_token_timestamp_and_id() {
-    let addon = ReferenceAddon::new(Platform::Heroku).sso_transport(SsoTransport::Get);
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM).sso_transport(SsoTransport::Get);
     let heroku = Heroku::start(addon).await;
     let resource = heroku.provision().await;
     let other = heroku.provision().await;
@@ -491,7 +491,10 @@ async fn counts_requests_and_shuts_down_cleanly() {
 
 #[tokio::test]
 async fn run_until_serves_until_told_to_stop() {
-    let addon = ReferenceAddon::new(Platform::Heroku).start().await.unwrap();
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
+        .start()
+        .await
+        .unwrap();
     let addr = addon.addr();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(addon.run_until(async {

@@ -5,7 +5,7 @@ mod platform;
 
 use std::collections::BTreeSet;
 
-use manifest_core::{Dialect, Platform, Source};
+use manifest_core::{Dialect, Source};
 use reference_addon::{Fault, ReferenceAddon};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
@@ -29,7 +29,10 @@ async fn the_manifest_loads_without_findings_and_points_at_the_server() {
         .expect("the manifest loads");
     let findings = ScalingoDialect.manifest_findings(&manifest);
     assert!(findings.is_empty(), "{findings:#?}");
-    assert!(ScalingoDialect.recognizes(&manifest.document.value));
+    assert!(matches!(
+        dialects::detect(&manifest.document.value),
+        dialects::Detection::One(dialect) if dialect.platform() == scalingo_adapter::PLATFORM
+    ));
 
     let manifest: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(manifest["name"], "reference-db");
@@ -422,10 +425,10 @@ async fn heroku_routes_are_not_served() {
 #[tokio::test]
 async fn faults_of_other_platforms_are_refused() {
     for (platform, fault) in [
-        (Platform::Scalingo, Fault::SsoNoNavCookie),
-        (Platform::Scalingo, Fault::ConfigWithoutPrefix),
-        (Platform::Heroku, Fault::DeprovisionBody),
-        (Platform::Heroku, Fault::LongId),
+        (scalingo_adapter::PLATFORM, Fault::SsoNoNavCookie),
+        (scalingo_adapter::PLATFORM, Fault::ConfigWithoutPrefix),
+        (heroku_adapter::PLATFORM, Fault::DeprovisionBody),
+        (heroku_adapter::PLATFORM, Fault::LongId),
     ] {
         let error = ReferenceAddon::new(platform)
             .fault(fault)

@@ -124,12 +124,12 @@ impl Heroku {
     }
 
     pub async fn correct() -> Self {
-        Self::start(ReferenceAddon::new(manifest_core::Platform::Heroku)).await
+        Self::start(ReferenceAddon::new(heroku_adapter::PLATFORM)).await
     }
 
     pub async fn with(fault: Fault) -> Self {
         Self::start(
-            ReferenceAddon::new(manifest_core::Platform::Heroku)
+            ReferenceAddon::new(heroku_adapter::PLATFORM)
                 .fault(fault)
                 .slow_delay(std::time::Duration::from_millis(300)),
         )
@@ -266,18 +266,14 @@ pub async fn provision_concurrently(heroku: &Arc<Heroku>, uuid: &str) -> BTreeSe
 /// Starts the add-on of `platform` with a manifest fault and asserts that the manifest breaks
 /// exactly the rules the fault names, and that the add-on still provisions.
 pub async fn assert_manifest_breaks(platform: manifest_core::Platform, fault: Fault) {
-    use manifest_core::{Dialect, Source};
+    use manifest_core::Source;
     let running = ReferenceAddon::new(platform)
         .fault(fault)
         .start()
         .await
         .unwrap();
     let source = Source::new("manifest.json", running.manifest_json());
-    let dialect: Box<dyn Dialect> = match platform {
-        manifest_core::Platform::Heroku => Box::new(heroku_adapter::Heroku),
-        manifest_core::Platform::Scalingo => Box::new(scalingo_adapter::Scalingo),
-        manifest_core::Platform::Bitrise => Box::new(bitrise_adapter::Bitrise),
-    };
+    let dialect = dialects::find(platform).expect("a registered platform");
     let broken: BTreeSet<&str> = match dialect.load_manifest(source) {
         Err(diagnostics) => diagnostics.items.iter().map(|d| d.check).collect(),
         Ok(manifest) => dialect

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use bitrise_adapter::{Bitrise as BitriseDialect, sso_token, sso_token_sha256};
-use manifest_core::{Dialect, Platform, Source};
+use manifest_core::{Dialect, Source};
 use reference_addon::{Fault, ReferenceAddon, RunningAddon};
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
@@ -72,12 +72,12 @@ impl Bitrise {
     }
 
     pub async fn correct() -> Self {
-        Self::start(ReferenceAddon::new(Platform::Bitrise)).await
+        Self::start(ReferenceAddon::new(bitrise_adapter::PLATFORM)).await
     }
 
     pub async fn with(fault: Fault) -> Self {
         Self::start(
-            ReferenceAddon::new(Platform::Bitrise)
+            ReferenceAddon::new(bitrise_adapter::PLATFORM)
                 .fault(fault)
                 .slow_delay(SLOW),
         )

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use manifest_core::Platform;
 use reference_addon::Fault;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -18,7 +17,7 @@ fn every_scalingo_fault_has_a_test_here() {
     let source = include_str!("faults.rs");
     let scalingo_faults = Fault::ALL
         .into_iter()
-        .filter(|fault| fault.platforms().contains(&Platform::Scalingo));
+        .filter(|fault| fault.platforms().contains(&scalingo_adapter::PLATFORM));
     for fault in scalingo_faults {
         let mention = format!("Fault::{fault:?})");
         assert!(source.contains(&mention), "no test switches on {fault}");
@@ -589,7 +588,7 @@ async fn sso_needs_provisioning_credentials() {
 
 #[tokio::test]
 async fn scalingo_manifest_faults() {
-    use Platform::Scalingo as S;
+    use scalingo_adapter::PLATFORM as S;
     assert_manifest_breaks(S, Fault::ManifestSyntaxError).await;
     assert_manifest_breaks(S, Fault::ManifestBlankName).await;
     assert_manifest_breaks(S, Fault::ManifestBlankSsoSalt).await;

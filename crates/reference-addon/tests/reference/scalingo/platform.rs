@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use manifest_core::Platform;
 use manifest_core::token::sha1_hex;
 use reference_addon::{Fault, ReferenceAddon, RunningAddon};
 use reqwest::redirect::Policy;
@@ -49,12 +48,12 @@ impl Scalingo {
     }
 
     pub async fn correct() -> Self {
-        Self::start(ReferenceAddon::new(Platform::Scalingo)).await
+        Self::start(ReferenceAddon::new(scalingo_adapter::PLATFORM)).await
     }
 
     pub async fn with(fault: Fault) -> Self {
         Self::start(
-            ReferenceAddon::new(Platform::Scalingo)
+            ReferenceAddon::new(scalingo_adapter::PLATFORM)
                 .fault(fault)
                 .slow_delay(SLOW),
         )

@@ -1,0 +1,149 @@
+//! The registry: the one list of the platforms this workspace speaks. Every command, the
+//! per-platform binaries, `cargo xtask` and every test that needs "all platforms" read it here,
+//! so a platform added to [`REGISTRY`] is run, documented and tested everywhere at once.
+
+use manifest_core::{Dialect, Platform, Recognition};
+
+/// Every registered dialect, in the order platforms are listed and run. Adding a platform is
+/// one line here (and its crate among this crate's dependencies).
+static REGISTRY: &[&dyn Dialect] = &[
+    &heroku_adapter::Heroku,
+    &scalingo_adapter::Scalingo,
+    &bitrise_adapter::Bitrise,
+];
+
+/// Every registered dialect.
+pub fn all() -> &'static [&'static dyn Dialect] {
+    REGISTRY
+}
+
+/// The registered platforms, in [`REGISTRY`] order.
+pub fn platforms() -> impl Iterator<Item = Platform> {
+    REGISTRY.iter().map(|dialect| dialect.platform())
+}
+
+/// The dialect of a platform, if one is registered.
+pub fn find(platform: Platform) -> Option<&'static dyn Dialect> {
+    REGISTRY
+        .iter()
+        .copied()
+        .find(|dialect| dialect.platform() == platform)
+}
+
+/// The dialect `--platform NAME` means; `Err` says which names exist.
+pub fn named(name: &str) -> Result<&'static dyn Dialect, String> {
+    REGISTRY
+        .iter()
+        .copied()
+        .find(|dialect| dialect.platform().as_str().eq_ignore_ascii_case(name))
+        .ok_or_else(|| format!("unknown platform `{name}` (expected {})", names()))
+}
+
+/// The names of the registered platforms, for messages: `heroku, scalingo, bitrise`.
+pub fn names() -> String {
+    let names: Vec<&str> = platforms().map(Platform::as_str).collect();
+    names.join(", ")
+}
+
+/// Which platform a parsed manifest belongs to, as far as its content tells.
+#[derive(Debug)]
+pub enum Detection {
+    /// One dialect claims it more strongly than any other.
+    One(&'static dyn Dialect),
+    /// Several claim it equally: only `--platform` can decide.
+    Ambiguous(Vec<&'static dyn Dialect>),
+    /// No dialect claims it.
+    Unknown,
+}
+
+/// Asks every dialect whether `document` is its manifest. The strongest [`Recognition`] wins;
+/// a tie is doubt, never a guess in registry order.
+pub fn detect(document: &serde_json::Value) -> Detection {
+    detect_among(REGISTRY, document)
+}
+
+fn detect_among(
+    dialects: &'static [&'static dyn Dialect],
+    document: &serde_json::Value,
+) -> Detection {
+    let claims: Vec<(Recognition, &'static dyn Dialect)> = dialects
+        .iter()
+        .map(|dialect| (dialect.recognizes(document), *dialect))
+        .collect();
+    let strongest = claims
+        .iter()
+        .map(|(recognition, _)| *recognition)
+        .max()
+        .unwrap_or(Recognition::Foreign);
+    if strongest == Recognition::Foreign {
+        return Detection::Unknown;
+    }
+    let mut candidates: Vec<&'static dyn Dialect> = claims
+        .into_iter()
+        .filter(|(recognition, _)| *recognition == strongest)
+        .map(|(_, dialect)| dialect)
+        .collect();
+    match candidates.len() {
+        1 => Detection::One(candidates.remove(0)),
+        _ => Detection::Ambiguous(candidates),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn platforms_are_named_once_and_well() {
+        let mut seen = Vec::new();
+        for dialect in all() {
+            let platform = dialect.platform();
+            assert_eq!(platform.as_str().parse::<Platform>(), Ok(platform));
+            assert!(!seen.contains(&platform), "{platform} registered twice");
+            seen.push(platform);
+            assert_eq!(find(platform).map(|d| d.platform()), Some(platform));
+            assert_eq!(named(platform.as_str()).map(|d| d.platform()), Ok(platform));
+        }
+        let files: Vec<_> = all().iter().map(|d| d.default_manifest_file()).collect();
+        for file in &files {
+            assert_eq!(files.iter().filter(|f| *f == file).count(), 1, "{file}");
+        }
+        assert!(named("nowhere").unwrap_err().contains(&names()));
+    }
+
+    #[test]
+    fn each_platform_recognizes_its_own_shape() {
+        let heroku = json!({"id": "x", "api": {"regions": ["us"]}});
+        let scalingo = json!({"name": "x", "plans": []});
+        let bitrise = json!({"addon-url": "http://x"});
+        for (document, platform) in [
+            (heroku, heroku_adapter::PLATFORM),
+            (scalingo, scalingo_adapter::PLATFORM),
+            (bitrise, bitrise_adapter::PLATFORM),
+        ] {
+            match detect(&document) {
+                Detection::One(dialect) => assert_eq!(dialect.platform(), platform),
+                other => panic!("{document}: {other:?}"),
+            }
+        }
+        assert!(matches!(detect(&json!({"x": 1})), Detection::Unknown));
+    }
+
+    #[test]
+    fn equal_claims_are_doubt_and_the_stronger_claim_wins() {
+        static TWICE: &[&dyn Dialect] = &[&heroku_adapter::Heroku, &heroku_adapter::Heroku];
+        let shaped = json!({"id": "x", "api": {}});
+        assert!(matches!(
+            detect_among(TWICE, &shaped),
+            Detection::Ambiguous(candidates) if candidates.len() == 2
+        ));
+        static WITH_SCALINGO: &[&dyn Dialect] =
+            &[&scalingo_adapter::Scalingo, &bitrise_adapter::Bitrise];
+        let both = json!({"username": "x", "addon-url": "http://x"});
+        match detect_among(WITH_SCALINGO, &both) {
+            Detection::One(dialect) => assert_eq!(dialect.platform(), bitrise_adapter::PLATFORM),
+            other => panic!("{other:?}"),
+        }
+    }
+}
