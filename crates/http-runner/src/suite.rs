@@ -3,7 +3,11 @@
 //! shapes all come from the [`Dialect`].
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Instant;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 
 use manifest_core::dialect::{ProvisionReply, TokenMint};
 use manifest_core::http::{HttpRequest, HttpResponse};
@@ -119,8 +123,56 @@ impl Scenario {
         match self {
             Scenario::Provision => &[Need::ResourceId, Need::Config],
             Scenario::SsoLogin => &[Need::ValidLogin],
+            Scenario::Distinct => &[Need::SecondResource],
             _ => &[],
         }
+    }
+
+    /// The units it waits for, whether or not they establish what it needs: everything waits
+    /// for the main provision (which alone finds out whether the provider can be reached, and
+    /// times its answer alone), and units that address the main resource keep their order
+    /// wherever one of them may change it (a plan change; under a fault, a probe that was let
+    /// through) while those that only read it run side by side. Each is earlier in
+    /// [`Scenario::ORDER`], so running the units one at a time in that order meets every wait.
+    pub(crate) fn after(self) -> &'static [Scenario] {
+        match self {
+            Scenario::Provision => &[],
+            Scenario::GeneratedProvisions
+            | Scenario::Replay
+            | Scenario::ConcurrentReplay
+            | Scenario::Distinct
+            | Scenario::UnknownPlan
+            | Scenario::ProvisionAuth
+            | Scenario::SsoLogin
+            | Scenario::PlanChangeUnknownResource
+            | Scenario::Model => &[Scenario::Provision],
+            // The crossed login uses the second resource.
+            Scenario::SsoRefusals => &[Scenario::SsoLogin, Scenario::Distinct],
+            Scenario::SsoTokenKinds => &[Scenario::SsoLogin],
+            Scenario::PlanChange => &[
+                Scenario::Replay,
+                Scenario::SsoRefusals,
+                Scenario::SsoTokenKinds,
+            ],
+            Scenario::PlanChangeAuth => &[Scenario::PlanChange],
+            Scenario::PlanChangeUnknownPlan => &[Scenario::PlanChangeAuth],
+            Scenario::DeprovisionAuth => &[Scenario::PlanChangeUnknownPlan],
+            Scenario::Deprovision => &[Scenario::DeprovisionAuth],
+        }
+    }
+
+    fn position(self) -> usize {
+        Scenario::ORDER
+            .iter()
+            .position(|scenario| *scenario == self)
+            .unwrap_or_default()
+    }
+
+    /// The stream of the seed its inputs are drawn from: its own, so that what it draws does
+    /// not depend on when the units beside it draw. Streams below 16 belong to the rest of the
+    /// engine.
+    fn stream(self) -> u8 {
+        16 + self.position() as u8
     }
 
     /// The checks it decides (others may get its evidence).
@@ -203,7 +255,7 @@ pub struct Suite<'a> {
     pub book: CheckBook,
     pub inputs: InputGenerator,
     pub ledger: RunRecord,
-    pub callbacks: CallbackServer,
+    pub callbacks: Arc<CallbackServer>,
     /// Sends SSO logins: like `transport`, but to whatever origin the SSO URL names.
     pub browser: Transport,
     pub sso_window: std::time::Duration,
@@ -294,20 +346,43 @@ fn has_message(response: &HttpResponse) -> bool {
         .unwrap_or(false)
 }
 
-impl Suite<'_> {
+impl<'a> Suite<'a> {
     fn expectations(&self) -> &Expectations {
         self.dialect.expectations()
     }
 
-    async fn send(&mut self, request: HttpRequest) -> Sent {
+    async fn send(&self, request: HttpRequest) -> Sent {
         let started = Instant::now();
         let response = self.transport.send(&request).await;
+        self.sent(&request, response, started)
+    }
+
+    /// Sends a request with nothing else in flight, for a check that times the answer: a
+    /// provider busy with other requests of the run would answer later than it does alone.
+    async fn send_alone(&self, request: HttpRequest) -> Sent {
+        let started = Instant::now();
+        let response = self.transport.send_alone(&request).await;
+        self.sent(&request, response, started)
+    }
+
+    /// Sends requests that do not depend on each other side by side; the answers come back in
+    /// the order of the requests.
+    async fn send_each(&self, requests: Vec<HttpRequest>) -> Vec<Sent> {
+        futures_util::future::join_all(requests.into_iter().map(|request| self.send(request))).await
+    }
+
+    fn sent(
+        &self,
+        request: &HttpRequest,
+        response: Result<HttpResponse, TransportError>,
+        started: Instant,
+    ) -> Sent {
         let elapsed = started.elapsed();
         let exchange = match &response {
-            Ok(response) => self.redactor.exchange(&request, Ok(response), elapsed),
+            Ok(response) => self.redactor.exchange(request, Ok(response), elapsed),
             Err(error) => self
                 .redactor
-                .exchange(&request, Err(&error.to_string()), elapsed),
+                .exchange(request, Err(&error.to_string()), elapsed),
         };
         Sent { exchange, response }
     }
@@ -396,11 +471,16 @@ impl Suite<'_> {
     /// Sends a provision with the platform's credentials, recorded as pending until its
     /// answer has been read.
     async fn send_provision(&mut self, input: &ProvisionInput) -> Sent {
+        self.intend(input).await;
+        let request = self.dialect.provision(&self.ctx, input);
+        self.send(request).await
+    }
+
+    /// Records a provision about to be sent; one the ledger cannot record is never sent.
+    async fn intend(&mut self, input: &ProvisionInput) {
         if !self.ledger.intend(input) {
             crate::stop_unrecorded().await;
         }
-        let request = self.dialect.provision(&self.ctx, input);
-        self.send(request).await
     }
 
     /// Records the deadline verdict of one exchange.
@@ -478,9 +558,14 @@ impl Suite<'_> {
         }
     }
 
-    /// Runs every scenario whose needs are met, in [`Scenario::ORDER`]; the checks of a
-    /// scenario whose needs are not met are skipped with the unmet need. Returns early, leaving
-    /// checks unrecorded, when the provider cannot be reached at all.
+    /// Runs every scenario whose needs are met; the checks of a scenario whose needs are not
+    /// met are skipped with the unmet need. A scenario starts once the units it waits for
+    /// ([`Scenario::after`]) are done, beside whatever else is running, at most as many at once
+    /// as the transport lets requests be in flight: at a concurrency of one they run one after
+    /// another in [`Scenario::ORDER`]. Each runs on a fork of the suite, and what the forks
+    /// record goes into the book in that order whatever order they finished in, so the report
+    /// does not depend on the concurrency. Returns early, leaving checks unrecorded, when the
+    /// provider cannot be reached at all.
     pub async fn run(&mut self) {
         if !self.sso_configured() {
             for id in SSO_CHECKS {
@@ -495,20 +580,88 @@ impl Suite<'_> {
         if let Some(id) = self.given_resource.clone() {
             self.adopt_given_resource(id);
         }
-        for scenario in Scenario::ORDER {
-            if !self.wanted(scenario) || self.skipped_for_given(scenario) {
-                continue;
-            }
-            if let Some(unmet) = self.facts.unmet(scenario.needs()).cloned() {
-                for id in scenario.checks() {
-                    self.book.skip(id, unmet.to_string());
+        const UNITS: usize = Scenario::ORDER.len();
+        let mut started = [false; UNITS];
+        let mut done = [false; UNITS];
+        let mut books: [Option<CheckBook>; UNITS] = std::array::from_fn(|_| None);
+        let mut merged = 0;
+        let mut running = FuturesUnordered::new();
+        let at_once = self.transport.concurrency();
+        loop {
+            for scenario in Scenario::ORDER {
+                let at = scenario.position();
+                if started[at]
+                    || running.len() >= at_once
+                    || !scenario.after().iter().all(|other| done[other.position()])
+                {
+                    continue;
                 }
-                continue;
+                started[at] = true;
+                let mut fork = self.fork(scenario);
+                let wanted = self.wanted(scenario) && !fork.skipped_for_given(scenario);
+                if let Some(unmet) = self.facts.unmet(scenario.needs()).filter(|_| wanted) {
+                    for id in scenario.checks() {
+                        fork.book.skip(id, unmet.to_string());
+                    }
+                }
+                if !wanted || self.facts.unmet(scenario.needs()).is_some() {
+                    done[at] = true;
+                    books[at] = Some(fork.book);
+                    continue;
+                }
+                running.push(async move {
+                    fork.run_scenario(scenario).await;
+                    (scenario, fork)
+                });
             }
-            self.run_scenario(scenario).await;
+            let Some((scenario, fork)) = running.next().await else {
+                break;
+            };
+            let at = scenario.position();
+            done[at] = true;
+            self.facts.settle(scenario.provides(), &fork.facts);
+            self.unreachable |= fork.unreachable;
+            books[at] = Some(fork.book);
+            // What the units record is applied as soon as every unit before them in the order
+            // is done, so progress shows as the run goes.
+            while merged < UNITS
+                && let Some(book) = books[merged].take()
+            {
+                self.book.merge(book);
+                merged += 1;
+            }
             if self.unreachable {
                 return;
             }
+        }
+        for book in books.into_iter().flatten() {
+            self.book.merge(book);
+        }
+    }
+
+    /// A copy of the suite for one unit to run on beside others: the same run (transport,
+    /// ledger record, redactor, facts so far), with a book of its own for the scheduler to
+    /// merge and its own stream of inputs.
+    fn fork(&self, scenario: Scenario) -> Suite<'a> {
+        Suite {
+            dialect: self.dialect,
+            ctx: self.ctx.clone(),
+            transport: self.transport.clone(),
+            redactor: self.redactor.clone(),
+            book: self.book.fork(),
+            inputs: self.inputs.fork(scenario.stream()),
+            ledger: self.ledger.clone(),
+            callbacks: self.callbacks.clone(),
+            browser: self.browser.clone(),
+            sso_window: self.sso_window,
+            legacy_sso: self.legacy_sso,
+            async_wait: self.async_wait,
+            plan: self.plan.clone(),
+            plan_change_to: self.plan_change_to.clone(),
+            cases: self.cases,
+            given_resource: self.given_resource.clone(),
+            unreachable: false,
+            facts: self.facts.clone(),
         }
     }
 
@@ -626,7 +779,9 @@ impl Suite<'_> {
     /// Provisions the main resource and checks everything about the answer.
     async fn provision_main(&mut self) {
         let input = self.inputs.provision(&self.plan);
-        let sent = self.send_provision(&input).await;
+        self.intend(&input).await;
+        let request = self.dialect.provision(&self.ctx, &input);
+        let sent = self.send_alone(request).await;
         self.evidence(PROVISION_CHECKS, &sent);
         self.book.evidence(LIFECYCLE_RUN, &sent.exchange);
         if matches!(sent.response, Err(TransportError::Connect(_))) {
@@ -897,9 +1052,7 @@ impl Suite<'_> {
 
     async fn concurrent_replay(&mut self) {
         let input = self.inputs.provision(&self.plan);
-        if !self.ledger.intend(&input) {
-            crate::stop_unrecorded().await;
-        }
+        self.intend(&input).await;
         let request = self.dialect.provision(&self.ctx, &input);
         let answers = self
             .transport
@@ -1090,23 +1243,47 @@ impl Suite<'_> {
         }
     }
 
+    /// Sends credential probes: the first alone, then, once it was answered, the rest side by
+    /// side (they do not depend on each other). A provider that does not answer a probe would
+    /// make each of them wait the whole timeout, so a first probe without an answer is the
+    /// only one sent.
+    async fn send_probes(&self, requests: Vec<HttpRequest>) -> Vec<Sent> {
+        let mut requests = requests.into_iter();
+        let Some(first) = requests.next() else {
+            return Vec::new();
+        };
+        let first = self.send(first).await;
+        let answered = first.response.is_ok();
+        let mut sent = vec![first];
+        if answered {
+            sent.extend(self.send_each(requests.collect()).await);
+        }
+        sent
+    }
+
     async fn provision_auth(&mut self) {
+        let mut probes = Vec::new();
         for forgery in self.ctx.credentials.forgeries() {
             let input = self.inputs.provision(&self.plan);
-            let mut request = self.dialect.provision(&self.ctx, &input);
-            request.credentials = forgery.credentials.clone();
-            let sent = self.send(request).await;
+            probes.push((forgery, input));
+        }
+        let requests = probes
+            .iter()
+            .map(|(forgery, input)| {
+                let mut request = self.dialect.provision(&self.ctx, input);
+                request.credentials = forgery.credentials.clone();
+                request
+            })
+            .collect();
+        let answers = self.send_probes(requests).await;
+        for ((forgery, input), sent) in probes.iter().zip(answers) {
             self.evidence(&["provision.auth"], &sent);
-            if !self.judge_probe("provision.auth", &forgery, "provision", &sent)
+            if !self.judge_probe("provision.auth", forgery, "provision", &sent)
                 && let Ok(response) = &sent.response
-                && let Tracked::Own(id) = self.track_created(&input, response)
+                && let Tracked::Own(id) = self.track_created(input, response)
                 && let Some(resource) = self.ledger.find(&id)
             {
                 self.deprovision_quietly(&resource).await;
-            }
-            // A provider that does not answer would make every further probe wait as long.
-            if sent.response.is_err() {
-                break;
             }
         }
     }
@@ -1124,7 +1301,7 @@ impl Suite<'_> {
         let target = self.plan_change_to.clone();
         {
             let request = self.dialect.change_plan(&self.ctx, resource, &target);
-            let sent = self.send(request).await;
+            let sent = self.send_alone(request).await;
             self.evidence(
                 &[
                     "plan-change.status",
@@ -1181,17 +1358,19 @@ impl Suite<'_> {
             Ok(resource) => resource.clone(),
             Err(_) => self.made_up_resource(),
         };
-        for forgery in self.ctx.credentials.forgeries() {
-            let mut request = self
-                .dialect
-                .change_plan(&self.ctx, &resource, &self.plan.clone());
-            request.credentials = forgery.credentials.clone();
-            let sent = self.send(request).await;
+        let forgeries = self.ctx.credentials.forgeries();
+        let requests = forgeries
+            .iter()
+            .map(|forgery| {
+                let mut request = self.dialect.change_plan(&self.ctx, &resource, &self.plan);
+                request.credentials = forgery.credentials.clone();
+                request
+            })
+            .collect();
+        let answers = self.send_probes(requests).await;
+        for (forgery, sent) in forgeries.iter().zip(answers) {
             self.evidence(&["plan-change.auth"], &sent);
-            self.judge_probe("plan-change.auth", &forgery, "plan change", &sent);
-            if sent.response.is_err() {
-                break;
-            }
+            self.judge_probe("plan-change.auth", forgery, "plan change", &sent);
         }
     }
 
@@ -1260,34 +1439,44 @@ impl Suite<'_> {
             .map(|resource| (resource, "deprovision of the live resource"))
             .chain([(&unknown, "deprovision of an unknown id")])
             .collect();
-        'probes: for forgery in self.ctx.credentials.forgeries() {
-            for &(target, on) in &targets {
+        let forgeries = self.ctx.credentials.forgeries();
+        let probes: Vec<(&Forgery, &Resource, &str)> = forgeries
+            .iter()
+            .flat_map(|forgery| {
+                targets
+                    .iter()
+                    .map(move |&(target, on)| (forgery, target, on))
+            })
+            .collect();
+        let requests = probes
+            .iter()
+            .map(|(forgery, target, _)| {
                 let mut request = self.dialect.deprovision(&self.ctx, target);
                 request.credentials = forgery.credentials.clone();
-                let sent = self.send(request).await;
-                self.evidence(&["deprovision.auth"], &sent);
-                match &sent.response {
-                    Ok(response)
-                        if target.id == unknown.id
-                            && !unauthorized.contains(&response.status)
-                            && (400..500).contains(&response.status) =>
-                    {
-                        self.book.fail(
-                            "deprovision.auth",
-                            format!(
-                                "{} on {on}: answered {} instead of {}: the credentials were accepted, or the resource was looked up before they were checked (which tells strangers which ids exist)",
-                                forgery.label,
-                                response.status,
-                                statuses(unauthorized)
-                            ),
-                        )
-                    }
-                    _ => {
-                        self.judge_probe("deprovision.auth", &forgery, on, &sent);
-                    }
+                request
+            })
+            .collect();
+        let answers = self.send_probes(requests).await;
+        for ((forgery, target, on), sent) in probes.into_iter().zip(answers) {
+            self.evidence(&["deprovision.auth"], &sent);
+            match &sent.response {
+                Ok(response)
+                    if target.id == unknown.id
+                        && !unauthorized.contains(&response.status)
+                        && (400..500).contains(&response.status) =>
+                {
+                    self.book.fail(
+                        "deprovision.auth",
+                        format!(
+                            "{} on {on}: answered {} instead of {}: the credentials were accepted, or the resource was looked up before they were checked (which tells strangers which ids exist)",
+                            forgery.label,
+                            response.status,
+                            statuses(unauthorized)
+                        ),
+                    )
                 }
-                if sent.response.is_err() {
-                    break 'probes;
+                _ => {
+                    self.judge_probe("deprovision.auth", forgery, on, &sent);
                 }
             }
         }
@@ -1299,7 +1488,7 @@ impl Suite<'_> {
         };
         let resource = &resource;
         let request = self.dialect.deprovision(&self.ctx, resource);
-        let sent = self.send(request).await;
+        let sent = self.send_alone(request).await;
         self.evidence(
             &["deprovision.status", "deprovision.deadline", LIFECYCLE_RUN],
             &sent,
