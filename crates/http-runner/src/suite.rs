@@ -73,13 +73,14 @@ pub(crate) enum Scenario {
 }
 
 impl Scenario {
-    /// The order the suite runs them in: each after the units that establish what it needs,
-    /// and the deprovision of the main resource after everything that uses it.
+    /// The order the suite runs them in at a concurrency of one, and merges what they record
+    /// in at any: each after the units it waits for ([`Scenario::after`]), and the deprovision
+    /// of the main resource after everything that uses it.
     pub(crate) const ORDER: [Scenario; 17] = [
         Scenario::Provision,
+        Scenario::ConcurrentReplay,
         Scenario::GeneratedProvisions,
         Scenario::Replay,
-        Scenario::ConcurrentReplay,
         Scenario::Distinct,
         Scenario::UnknownPlan,
         Scenario::ProvisionAuth,
@@ -130,22 +131,23 @@ impl Scenario {
 
     /// The units it waits for, whether or not they establish what it needs: everything waits
     /// for the main provision (which alone finds out whether the provider can be reached, and
-    /// times its answer alone), and units that address the main resource keep their order
+    /// times its answer alone) and the concurrent replay, and units that address the main resource keep their order
     /// wherever one of them may change it (a plan change; under a fault, a probe that was let
     /// through) while those that only read it run side by side. Each is earlier in
     /// [`Scenario::ORDER`], so running the units one at a time in that order meets every wait.
     pub(crate) fn after(self) -> &'static [Scenario] {
         match self {
             Scenario::Provision => &[],
+            // Its copies want the provider to themselves: before anything else keeps it busy,
+            // they cost one round trip, and nothing waits for requests in flight.
+            Scenario::ConcurrentReplay => &[Scenario::Provision],
             Scenario::GeneratedProvisions
             | Scenario::Replay
-            | Scenario::ConcurrentReplay
             | Scenario::Distinct
             | Scenario::UnknownPlan
             | Scenario::ProvisionAuth
             | Scenario::SsoLogin
-            | Scenario::PlanChangeUnknownResource
-            | Scenario::Model => &[Scenario::Provision],
+            | Scenario::Model => &[Scenario::ConcurrentReplay],
             // The crossed login uses the second resource.
             Scenario::SsoRefusals => &[Scenario::SsoLogin, Scenario::Distinct],
             Scenario::SsoTokenKinds => &[Scenario::SsoLogin],
@@ -155,6 +157,9 @@ impl Scenario {
                 Scenario::SsoTokenKinds,
             ],
             Scenario::PlanChangeAuth => &[Scenario::PlanChange],
+            // It addresses no resource of the run's, but a plan change the provider is slow
+            // to refuse would hold up the quiet one if it went first.
+            Scenario::PlanChangeUnknownResource => &[Scenario::PlanChange],
             Scenario::PlanChangeUnknownPlan => &[Scenario::PlanChangeAuth],
             Scenario::DeprovisionAuth => &[Scenario::PlanChangeUnknownPlan],
             Scenario::Deprovision => &[Scenario::DeprovisionAuth],
@@ -1112,11 +1117,9 @@ impl<'a> Suite<'a> {
         } else if !answered {
             self.ledger.never_sent(&input.uuid);
         }
-        for id in ids {
-            if let Some(resource) = self.ledger.find(&id) {
-                self.deprovision_quietly(&resource).await;
-            }
-        }
+        // What the copies created is tracked and left to the final cleanup, which deletes
+        // everything side by side: deleting it here would keep the provider busy while the
+        // units that want it quiet are waiting.
     }
 
     /// Provisions a second resource: when it is really another one, it stays live as the
@@ -1581,17 +1584,23 @@ impl<'a> Suite<'a> {
 
 /// Deletes everything the run created: first replays provisions whose answer was never read
 /// (provisioning is idempotent, so this only reveals their ids), then deprovisions every live
-/// resource. Returns what could not be deleted; it stays in the ledger for `ledger cleanup`.
+/// resource, each step's requests side by side. Returns what could not be deleted; it stays in
+/// the ledger for `ledger cleanup`.
 pub async fn cleanup(
     dialect: &dyn Dialect,
     ctx: &Ctx,
     transport: &Transport,
     record: &mut RunRecord,
 ) -> Vec<Leftover> {
-    for input in record.pending() {
-        let request = dialect.provision(ctx, &input);
+    let pending = record.pending();
+    let replays = pending.iter().map(|input| async move {
+        let request = dialect.provision(ctx, input);
+        transport.send(&request).await
+    });
+    let answers = futures_util::future::join_all(replays).await;
+    for (input, answer) in pending.into_iter().zip(answers) {
         // No answer to the replay says nothing about the original: it stays pending.
-        let Ok(response) = transport.send(&request).await else {
+        let Ok(response) = answer else {
             continue;
         };
         if let Some(id) = crate::ops::answered_id(dialect, &input, &response) {
@@ -1604,10 +1613,15 @@ pub async fn cleanup(
         }
         record.settle(&input.uuid, true);
     }
+    let live = record.live();
+    let deletions = live.iter().map(|resource| async move {
+        let request = dialect.deprovision(ctx, resource);
+        transport.send(&request).await
+    });
+    let answers = futures_util::future::join_all(deletions).await;
     let mut leftovers = Vec::new();
-    for resource in record.live() {
-        let request = dialect.deprovision(ctx, &resource);
-        let reason = match transport.send(&request).await {
+    for (resource, answer) in live.into_iter().zip(answers) {
+        let reason = match answer {
             Ok(response) if response.is_success() || matches!(response.status, 404 | 410) => {
                 record.remove(&resource.id);
                 continue;
