@@ -27,6 +27,15 @@ const MODEL_CASES: u32 = 4;
 /// Runs at once; slow faults mostly wait, the rest are short.
 const PARALLEL_RUNS: usize = 12;
 
+/// The deadline of every request in a row that must see a request go unanswered (a slow fault
+/// without a soft deadline to overshoot, an asynchronous provision whose callback never comes):
+/// long enough that a correct answer on a loaded machine still makes it.
+const ROW_DEADLINE: Duration = Duration::from_secs(4);
+
+/// How late slow faults answer when the row relies on the deadline: so far beyond it that the
+/// verdict cannot depend on the machine's load (shutting the add-on down ends the wait).
+const FAR_BEYOND_THE_DEADLINE: Duration = Duration::from_secs(600);
+
 /// One configuration of the reference add-on the suite runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Target {
@@ -432,16 +441,17 @@ async fn run_row(target: Target, faults: &[Fault], seed: u64, concurrency: usize
         }
         if expected.contains(&"provision.async") {
             // The callback never comes: bound the wait for it.
-            options.timeout = Some(Duration::from_secs(3));
+            options.timeout = Some(ROW_DEADLINE);
         }
         if faults.iter().any(Fault::is_slow) {
             // The delay overshoots the platform's own expectation when it has a soft one (the
-            // check warns whatever the machine's load), else a deadline the run sets.
+            // check warns however late past it the answer comes: a sleep only lasts longer
+            // under load), else a deadline the run sets, by far.
             match dialect.expectations().deadline_should {
                 Some(should) => addon = addon.slow_delay(should + Duration::from_millis(500)),
                 None => {
-                    options.timeout = Some(Duration::from_secs(3));
-                    addon = addon.slow_delay(Duration::from_secs(6));
+                    options.timeout = Some(ROW_DEADLINE);
+                    addon = addon.slow_delay(FAR_BEYOND_THE_DEADLINE);
                 }
             }
         }

@@ -24,6 +24,17 @@ struct Entry {
 }
 
 impl Entry {
+    fn new(def: &'static CheckDef) -> Self {
+        Self {
+            def,
+            status: None,
+            messages: Vec::new(),
+            exchanges: Vec::new(),
+            span: None,
+            reproduction: None,
+        }
+    }
+
     /// Widens the check's span to cover `from..to`.
     fn covers(&mut self, from: Instant, to: Instant) {
         self.span = Some(match self.span {
@@ -32,10 +43,29 @@ impl Entry {
         });
     }
 
-    fn touched(&mut self) {
-        let now = Instant::now();
-        self.covers(now, now);
+    fn touched(&mut self, at: Instant) {
+        self.covers(at, at);
     }
+}
+
+/// One thing recorded for a check, when it was recorded.
+#[derive(Debug)]
+struct Mark {
+    id: String,
+    at: Instant,
+    what: What,
+}
+
+#[derive(Debug)]
+enum What {
+    Begin,
+    Pass,
+    Fail(String),
+    Warn(String),
+    Note(String),
+    Skip(String),
+    Evidence(Exchange),
+    Reproduction(serde_json::Value),
 }
 
 /// Verdicts for every check that applies to one platform.
@@ -46,6 +76,8 @@ pub struct CheckBook {
     /// When the run started: checks' start offsets count from here.
     started: Instant,
     observer: Option<ProgressHook>,
+    /// In a fork, what was recorded, in order, for [`CheckBook::merge`] to apply.
+    journal: Option<Vec<Mark>>,
 }
 
 /// Which checks the user asked for (`--only`, `--skip`).
@@ -90,34 +122,111 @@ pub fn glob_matches(glob: &str, text: &str) -> bool {
 impl CheckBook {
     pub fn new(platform: Platform, selection: Selection) -> Self {
         let entries = catalog::for_platform(platform)
-            .map(|def| {
-                (
-                    def.id,
-                    Entry {
-                        def,
-                        status: None,
-                        messages: Vec::new(),
-                        exchanges: Vec::new(),
-                        span: None,
-                        reproduction: None,
-                    },
-                )
-            })
+            .map(|def| (def.id, Entry::new(def)))
             .collect();
         Self {
             entries,
             selection,
             started: Instant::now(),
             observer: None,
+            journal: None,
+        }
+    }
+
+    /// A book for one unit of the suite that may run beside others: it records nothing itself
+    /// but keeps what it is told, in order, so that [`CheckBook::merge`] applies the units'
+    /// records in the suite's order whatever order they ran in. A check's messages and
+    /// evidence then read the same at every concurrency.
+    pub fn fork(&self) -> Self {
+        Self {
+            entries: self
+                .entries
+                .iter()
+                .map(|(id, entry)| (*id, Entry::new(entry.def)))
+                .collect(),
+            selection: self.selection.clone(),
+            started: self.started,
+            observer: None,
+            journal: Some(Vec::new()),
+        }
+    }
+
+    /// Applies what a fork recorded, as if it had been recorded here at the same moments.
+    pub fn merge(&mut self, fork: CheckBook) {
+        for mark in fork.journal.unwrap_or_default() {
+            self.apply(mark);
+        }
+    }
+
+    fn record(&mut self, id: &str, what: What) {
+        let mark = Mark {
+            id: id.to_string(),
+            at: Instant::now(),
+            what,
+        };
+        match &mut self.journal {
+            Some(journal) => journal.push(mark),
+            None => self.apply(mark),
+        }
+    }
+
+    fn apply(&mut self, Mark { id, at, what }: Mark) {
+        let Some(entry) = self.entry(&id) else {
+            return;
+        };
+        let verdict = !matches!(
+            what,
+            What::Begin | What::Note(_) | What::Evidence(_) | What::Reproduction(_)
+        );
+        match what {
+            What::Begin => entry.touched(at),
+            What::Pass => {
+                entry.touched(at);
+                entry.status.get_or_insert(Status::Pass);
+            }
+            What::Fail(message) => {
+                entry.touched(at);
+                let status = match entry.def.level {
+                    Level::Must => Status::Fail,
+                    Level::Should => Status::Warn,
+                };
+                entry.status = Some(worst(entry.status, status));
+                entry.messages.push(message);
+            }
+            What::Warn(message) => {
+                entry.touched(at);
+                entry.status = Some(worst(entry.status, Status::Warn));
+                entry.messages.push(message);
+            }
+            What::Note(message) => entry.messages.push(message),
+            What::Skip(reason) => {
+                if entry.status.is_none() {
+                    entry.status = Some(Status::Skip);
+                    entry.messages = vec![reason];
+                }
+            }
+            What::Evidence(exchange) => {
+                // Evidence is recorded once its answer is in: the request went out that long
+                // ago.
+                let sent = at
+                    .checked_sub(Duration::from_millis(exchange.duration_ms))
+                    .unwrap_or(at);
+                entry.covers(sent, at);
+                if !entry.exchanges.contains(&exchange) {
+                    entry.exchanges.push(exchange);
+                }
+            }
+            What::Reproduction(reproduction) => entry.reproduction = Some(reproduction),
+        }
+        if verdict {
+            self.notify(&id);
         }
     }
 
     /// Marks the moment work for a check begins, for checks whose first request is not
     /// evidence of their verdict (a passing `lifecycle.model` keeps none).
     pub fn begin(&mut self, id: &str) {
-        if let Some(entry) = self.entry(id) {
-            entry.touched();
-        }
+        self.record(id, What::Begin);
     }
 
     /// From now on, tells `observer` of every verdict.
@@ -170,53 +279,27 @@ impl CheckBook {
 
     /// Records a passed observation. A check with only passes passes.
     pub fn pass(&mut self, id: &str) {
-        if let Some(entry) = self.entry(id) {
-            entry.touched();
-            entry.status.get_or_insert(Status::Pass);
-        }
-        self.notify(id);
+        self.record(id, What::Pass);
     }
 
     /// Records a broken rule: fails a `must` check, warns a `should` check.
     pub fn fail(&mut self, id: &str, message: impl Into<String>) {
-        if let Some(entry) = self.entry(id) {
-            entry.touched();
-            let status = match entry.def.level {
-                Level::Must => Status::Fail,
-                Level::Should => Status::Warn,
-            };
-            entry.status = Some(worst(entry.status, status));
-            entry.messages.push(message.into());
-        }
-        self.notify(id);
+        self.record(id, What::Fail(message.into()));
     }
 
     /// Records a problem that only warns, whatever the check's level.
     pub fn warn(&mut self, id: &str, message: impl Into<String>) {
-        if let Some(entry) = self.entry(id) {
-            entry.touched();
-            entry.status = Some(worst(entry.status, Status::Warn));
-            entry.messages.push(message.into());
-        }
-        self.notify(id);
+        self.record(id, What::Warn(message.into()));
     }
 
     /// Adds a remark to a check's message without changing its verdict.
     pub fn note(&mut self, id: &str, message: impl Into<String>) {
-        if let Some(entry) = self.entry(id) {
-            entry.messages.push(message.into());
-        }
+        self.record(id, What::Note(message.into()));
     }
 
     /// Marks a check not applicable, unless something was already recorded for it.
     pub fn skip(&mut self, id: &str, reason: impl Into<String>) {
-        if let Some(entry) = self.entry(id)
-            && entry.status.is_none()
-        {
-            entry.status = Some(Status::Skip);
-            entry.messages = vec![reason.into()];
-        }
-        self.notify(id);
+        self.record(id, What::Skip(reason.into()));
     }
 
     /// Records fail or pass depending on `problem`.
@@ -228,24 +311,12 @@ impl CheckBook {
     }
 
     pub fn evidence(&mut self, id: &str, exchange: &Exchange) {
-        if let Some(entry) = self.entry(id) {
-            // Evidence is recorded once its answer is in: the request went out that long ago.
-            let now = Instant::now();
-            let sent = now
-                .checked_sub(Duration::from_millis(exchange.duration_ms))
-                .unwrap_or(now);
-            entry.covers(sent, now);
-            if !entry.exchanges.contains(exchange) {
-                entry.exchanges.push(exchange.clone());
-            }
-        }
+        self.record(id, What::Evidence(exchange.clone()));
     }
 
     /// Attaches what reproduces a check's failure (see [`CheckResult::reproduction`]).
     pub fn reproduction(&mut self, id: &str, reproduction: serde_json::Value) {
-        if let Some(entry) = self.entry(id) {
-            entry.reproduction = Some(reproduction);
-        }
+        self.record(id, What::Reproduction(reproduction));
     }
 
     /// Every applicable check, in catalog order. `unrecorded` gives the reason for checks no

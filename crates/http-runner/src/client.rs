@@ -140,6 +140,17 @@ impl Transport {
         self.send_now(request).await
     }
 
+    /// Sends one request with nothing else in flight, for a check that times the answer.
+    pub async fn send_alone(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let _quiet = self
+            .traffic
+            .permits
+            .acquire_many(self.traffic.concurrency)
+            .await
+            .ok();
+        self.send_now(request).await
+    }
+
     /// Sends `copies` of one request at once, with nothing else in flight while they are: a
     /// check that races identical requests wants the provider to see them together, alone,
     /// whatever the concurrency (they are the one exception to it). Each answer comes with how

@@ -70,7 +70,7 @@ pub struct InputGenerator {
     /// Every uuid handed out, for the callback listener to accept reports about.
     issued: crate::callback::Issued,
     runner: TestRunner,
-    patterns: Patterns,
+    patterns: std::sync::Arc<Patterns>,
     options: BTreeMap<String, String>,
     region: String,
 }
@@ -89,7 +89,7 @@ impl InputGenerator {
             nonce: run_nonce(),
             issued: crate::callback::Issued::default(),
             runner: seeded_runner(seed, INPUT_STREAM),
-            patterns: Patterns::compile(),
+            patterns: std::sync::Arc::new(Patterns::compile()),
             options,
             region,
         }
@@ -106,6 +106,21 @@ impl InputGenerator {
     pub fn with_nonce(mut self, nonce: [u8; 16]) -> Self {
         self.nonce = nonce;
         self
+    }
+
+    /// A generator for one of the units of a run that may run side by side: the same run (its
+    /// nonce, the uuids it issued) drawing from its own `stream` of the seed, so that what a
+    /// unit draws does not depend on when the others draw.
+    pub fn fork(&self, stream: u8) -> Self {
+        Self {
+            seed: self.seed,
+            nonce: self.nonce,
+            issued: self.issued.clone(),
+            runner: seeded_runner(self.seed, stream),
+            patterns: self.patterns.clone(),
+            options: self.options.clone(),
+            region: self.region.clone(),
+        }
     }
 
     /// The seed every input is drawn from.

@@ -636,9 +636,16 @@ pub enum Recorded {
 /// What one run has created, kept in memory (with the config the provider returned, which is
 /// never stored) and mirrored into the ledger. The run's own cleanup works from memory, so a
 /// ledger that stops accepting writes costs durability, not cleanup; the first such error is
-/// kept for the run to report.
-#[derive(Debug)]
+/// kept for the run to report. Clones share one record: the scenarios a run has in flight at
+/// once all write to it, so that an id handed out twice is noticed whichever asked first.
+#[derive(Debug, Clone)]
 pub struct RunRecord {
+    state: Arc<std::sync::Mutex<RecordState>>,
+    failed: Arc<tokio::sync::Notify>,
+}
+
+#[derive(Debug)]
+struct RecordState {
     ledger: Ledger,
     scope: Scope,
     /// Provisions whose answer was not read, by uuid, with their entry.
@@ -648,33 +655,29 @@ pub struct RunRecord {
     /// Entries of this run by uuid, to attach an answer to the entry its request wrote.
     entries_by_uuid: HashMap<String, i64>,
     error: Option<LedgerError>,
-    failed: Arc<tokio::sync::Notify>,
 }
 
 impl RunRecord {
     pub fn new(ledger: Ledger, scope: Scope) -> Self {
         Self {
-            ledger,
-            scope,
-            pending: Vec::new(),
-            live: Vec::new(),
-            entries_by_uuid: HashMap::new(),
-            error: None,
+            state: Arc::new(std::sync::Mutex::new(RecordState {
+                ledger,
+                scope,
+                pending: Vec::new(),
+                live: Vec::new(),
+                entries_by_uuid: HashMap::new(),
+                error: None,
+            })),
             failed: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
-    fn keep<T>(&mut self, result: Result<T, LedgerError>) -> Option<T> {
-        match result {
-            Ok(value) => Some(value),
-            Err(error) => {
-                if self.error.is_none() {
-                    self.error = Some(error);
-                    self.failed.notify_one();
-                }
-                None
-            }
-        }
+    /// The state, whoever panicked while holding it: every change to it is complete before
+    /// anything that could panic.
+    fn state(&self) -> std::sync::MutexGuard<'_, RecordState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Completes once a write to the ledger has failed.
@@ -684,8 +687,8 @@ impl RunRecord {
     }
 
     /// The first write that failed, if any.
-    pub fn error(&self) -> Option<&LedgerError> {
-        self.error.as_ref()
+    pub fn error(&self) -> Option<String> {
+        self.state().error.as_ref().map(ToString::to_string)
     }
 
     /// A provision with the real credentials is about to be sent: records it, and says whether
@@ -693,6 +696,82 @@ impl RunRecord {
     /// would remember it if the process died before its answer.
     #[must_use = "a provision that was not recorded must not be sent"]
     pub fn intend(&mut self, input: &ProvisionInput) -> bool {
+        self.state().intend(input, &self.failed)
+    }
+
+    /// The provision for `uuid` is over: `answered` says whether an answer was read. Without
+    /// an answer it stays pending, for cleanup to replay; with one, whatever it named has been
+    /// recorded, so an entry still without an id names nothing.
+    pub fn settle(&mut self, uuid: &str, answered: bool) {
+        if answered {
+            self.state()
+                .close_pending(uuid, Ledger::mark_failed, &self.failed);
+        }
+    }
+
+    /// The provider refused the provision for `uuid`: nothing exists for it.
+    pub fn refused(&mut self, uuid: &str) {
+        self.state()
+            .close_pending(uuid, Ledger::mark_failed, &self.failed);
+    }
+
+    /// The provision for `uuid` never reached the provider: nothing exists for it.
+    pub fn never_sent(&mut self, uuid: &str) {
+        self.state()
+            .close_pending(uuid, Ledger::mark_unsent, &self.failed);
+    }
+
+    pub fn record(&mut self, resource: Resource) -> Recorded {
+        self.state().record(resource, &self.failed)
+    }
+
+    /// The resource `id` is gone from the provider.
+    pub fn remove(&mut self, id: &str) {
+        self.state().remove(id, &self.failed);
+    }
+
+    pub fn find(&self, id: &str) -> Option<Resource> {
+        self.state()
+            .live
+            .iter()
+            .find(|(r, _)| r.id == id)
+            .map(|(r, _)| r.clone())
+    }
+
+    /// Provisions whose answer was never read.
+    pub fn pending(&self) -> Vec<ProvisionInput> {
+        self.state()
+            .pending
+            .iter()
+            .map(|(p, _)| p.clone())
+            .collect()
+    }
+
+    /// Live resources.
+    pub fn live(&self) -> Vec<Resource> {
+        self.state().live.iter().map(|(r, _)| r.clone()).collect()
+    }
+}
+
+impl RecordState {
+    fn keep<T>(
+        &mut self,
+        result: Result<T, LedgerError>,
+        failed: &tokio::sync::Notify,
+    ) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                if self.error.is_none() {
+                    self.error = Some(error);
+                    failed.notify_one();
+                }
+                None
+            }
+        }
+    }
+
+    fn intend(&mut self, input: &ProvisionInput, failed: &tokio::sync::Notify) -> bool {
         if self.error.is_some() {
             return false;
         }
@@ -702,7 +781,7 @@ impl RunRecord {
             return true;
         }
         let begun = self.ledger.begin(&self.scope, input);
-        match self.keep(begun) {
+        match self.keep(begun, failed) {
             Some(entry) => {
                 self.entries_by_uuid.insert(input.uuid.clone(), entry);
                 self.pending.push((input.clone(), entry));
@@ -712,41 +791,21 @@ impl RunRecord {
         }
     }
 
-    /// The provision for `uuid` is over: `answered` says whether an answer was read. Without
-    /// an answer it stays pending, for cleanup to replay; with one, whatever it named has been
-    /// recorded, so an entry still without an id names nothing.
-    pub fn settle(&mut self, uuid: &str, answered: bool) {
-        if !answered {
-            return;
-        }
-        let Some(position) = self.pending.iter().position(|(p, _)| p.uuid == uuid) else {
-            return;
-        };
-        let (_, entry) = self.pending.remove(position);
-        let marked = self.ledger.mark_failed(entry);
-        self.keep(marked);
-    }
-
-    /// The provider refused the provision for `uuid`: nothing exists for it.
-    pub fn refused(&mut self, uuid: &str) {
-        self.close_pending(uuid, Ledger::mark_failed);
-    }
-
-    /// The provision for `uuid` never reached the provider: nothing exists for it.
-    pub fn never_sent(&mut self, uuid: &str) {
-        self.close_pending(uuid, Ledger::mark_unsent);
-    }
-
-    fn close_pending(&mut self, uuid: &str, mark: fn(&Ledger, i64) -> Result<(), LedgerError>) {
+    fn close_pending(
+        &mut self,
+        uuid: &str,
+        mark: fn(&Ledger, i64) -> Result<(), LedgerError>,
+        failed: &tokio::sync::Notify,
+    ) {
         let Some(position) = self.pending.iter().position(|(p, _)| p.uuid == uuid) else {
             return;
         };
         let (_, entry) = self.pending.remove(position);
         let marked = mark(&self.ledger, entry);
-        self.keep(marked);
+        self.keep(marked, failed);
     }
 
-    pub fn record(&mut self, resource: Resource) -> Recorded {
+    fn record(&mut self, resource: Resource, failed: &tokio::sync::Notify) -> Recorded {
         if let Some((existing, _)) = self.live.iter().find(|(r, _)| r.id == resource.id) {
             if existing.input.uuid != resource.input.uuid {
                 return Recorded::Collision {
@@ -772,7 +831,7 @@ impl RunRecord {
             Some(entry) => Some(entry),
             None => {
                 let begun = self.ledger.begin(&self.scope, &resource.input);
-                self.keep(begun)
+                self.keep(begun, failed)
             }
         };
         if let Some(entry) = entry {
@@ -780,38 +839,20 @@ impl RunRecord {
                 .entry(resource.input.uuid.clone())
                 .or_insert(entry);
             let marked = self.ledger.mark_live(entry, &resource.id);
-            self.keep(marked);
+            self.keep(marked, failed);
         }
         self.live.push((resource, entry));
         Recorded::Fresh
     }
 
-    /// The resource `id` is gone from the provider.
-    pub fn remove(&mut self, id: &str) {
+    fn remove(&mut self, id: &str, failed: &tokio::sync::Notify) {
         let Some(position) = self.live.iter().position(|(r, _)| r.id == id) else {
             return;
         };
         if let (_, Some(entry)) = self.live.remove(position) {
             let marked = self.ledger.mark_deprovisioned(entry);
-            self.keep(marked);
+            self.keep(marked, failed);
         }
-    }
-
-    pub fn find(&self, id: &str) -> Option<Resource> {
-        self.live
-            .iter()
-            .find(|(r, _)| r.id == id)
-            .map(|(r, _)| r.clone())
-    }
-
-    /// Provisions whose answer was never read.
-    pub fn pending(&self) -> Vec<ProvisionInput> {
-        self.pending.iter().map(|(p, _)| p.clone()).collect()
-    }
-
-    /// Live resources.
-    pub fn live(&self) -> Vec<Resource> {
-        self.live.iter().map(|(r, _)| r.clone()).collect()
     }
 }
 

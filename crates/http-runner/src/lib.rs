@@ -238,7 +238,7 @@ pub async fn run_suite(
         inputs: InputGenerator::new(options.seed, options.options.clone(), region)
             .issuing_into(callbacks.issued()),
         ledger: record,
-        callbacks,
+        callbacks: Arc::new(callbacks),
         browser,
         sso_window: options.sso_window.unwrap_or(expectations.sso_window),
         legacy_sso: options.legacy_sso,

@@ -3,8 +3,8 @@
 //! Scenarios are units with declared needs, not a chain: each runs whenever its own needs are
 //! met, whatever happened to the others, and a check that cannot run is skipped with the unmet
 //! need and the check that showed it ("no resource id: provision.id failed"). Nothing in a
-//! unit depends on another unit's verdicts, only on the [`Facts`] it declares, so a scheduler
-//! may run units whose needs are met in any order once the facts they need are settled.
+//! unit depends on another unit's verdicts, only on the [`Facts`] it declares, so the scheduler
+//! (`suite.rs`) runs units side by side once the facts they need are settled.
 
 use std::fmt;
 
@@ -19,6 +19,8 @@ pub(crate) enum Need {
     Config,
     /// A valid single sign-on login that opens the dashboard.
     ValidLogin,
+    /// A second resource of the run's own.
+    SecondResource,
 }
 
 /// Why a need is not met, as shown on every check skipped for it.
@@ -82,7 +84,20 @@ impl Facts {
             Need::ResourceId => self.resource.as_ref().err(),
             Need::Config => self.config.as_ref().err(),
             Need::ValidLogin => self.login.as_ref().err(),
+            Need::SecondResource => self.second.as_ref().err(),
         })
+    }
+
+    /// Takes over from `other` what it established for `needs`.
+    pub fn settle(&mut self, needs: &[Need], other: &Facts) {
+        for need in needs {
+            match need {
+                Need::ResourceId => self.resource = other.resource.clone(),
+                Need::Config => self.config = other.config.clone(),
+                Need::ValidLogin => self.login = other.login.clone(),
+                Need::SecondResource => self.second = other.second.clone(),
+            }
+        }
     }
 }
 

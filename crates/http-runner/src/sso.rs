@@ -187,9 +187,15 @@ impl Suite<'_> {
         }
     }
 
+    /// Sends logins that do not depend on each other side by side; the visits come back in
+    /// the order of the logins.
+    async fn visit_each(&self, logins: &[SsoLogin]) -> Vec<Option<Visit>> {
+        futures_util::future::join_all(logins.iter().map(|login| self.visit(login))).await
+    }
+
     /// A login that must be refused: the provider's first answer must be a refusal status.
-    async fn expect_refused(&mut self, id: &str, login: SsoLogin, what: &str) {
-        let Some(visit) = self.visit(&login).await else {
+    fn expect_refused(&mut self, id: &str, visit: Option<Visit>, what: &str) {
+        let Some(visit) = visit else {
             return;
         };
         self.record_visit(id, &visit);
@@ -262,40 +268,37 @@ impl Suite<'_> {
         let margin = Duration::from_secs(60);
         let stale = now() - (window + margin).as_secs() as i64;
         let future = now() + (window + margin).as_secs() as i64;
-        let forged = login(resource, resource, now(), TokenMint::Forged, Vec::new());
-        self.expect_refused(
-            "sso.rejects-bad-token",
-            forged,
-            "a login with tokens minted from a wrong salt",
-        )
-        .await;
-        let stale = login(resource, resource, stale, TokenMint::Valid, Vec::new());
-        self.expect_refused(
-            "sso.rejects-stale-timestamp",
-            stale,
-            "a correctly signed login older than the window",
-        )
-        .await;
-        let future = login(resource, resource, future, TokenMint::Valid, Vec::new());
-        self.expect_refused(
-            "sso.rejects-future-timestamp",
-            future,
-            "a correctly signed login from beyond the window in the future",
-        )
-        .await;
+        let mut refusals = vec![
+            (
+                "sso.rejects-bad-token",
+                login(resource, resource, now(), TokenMint::Forged, Vec::new()),
+                "a login with tokens minted from a wrong salt",
+            ),
+            (
+                "sso.rejects-stale-timestamp",
+                login(resource, resource, stale, TokenMint::Valid, Vec::new()),
+                "a correctly signed login older than the window",
+            ),
+            (
+                "sso.rejects-future-timestamp",
+                login(resource, resource, future, TokenMint::Valid, Vec::new()),
+                "a correctly signed login from beyond the window in the future",
+            ),
+        ];
         match self.facts.second.clone() {
-            Ok(other) => {
-                let crossed = login(resource, &other, now(), TokenMint::Valid, Vec::new());
-                self.expect_refused(
-                    "sso.rejects-other-resource",
-                    crossed,
-                    "a login carrying another resource's valid tokens",
-                )
-                .await;
-            }
+            Ok(other) => refusals.push((
+                "sso.rejects-other-resource",
+                login(resource, &other, now(), TokenMint::Valid, Vec::new()),
+                "a login carrying another resource's valid tokens",
+            )),
             Err(unmet) => self
                 .book
                 .skip("sso.rejects-other-resource", unmet.to_string()),
+        }
+        let logins: Vec<SsoLogin> = refusals.iter().map(|(_, login, _)| login.clone()).collect();
+        let visits = self.visit_each(&logins).await;
+        for ((id, _, what), visit) in refusals.into_iter().zip(visits) {
+            self.expect_refused(id, visit, what);
         }
     }
 
@@ -315,9 +318,13 @@ impl Suite<'_> {
         }
         let mut honoured = Vec::new();
         let mut ignored = Vec::new();
-        for kind in kinds {
-            let login = login(resource, resource, now(), TokenMint::Valid, vec![*kind]);
-            let Some(visit) = self.visit(&login).await else {
+        let logins: Vec<SsoLogin> = kinds
+            .iter()
+            .map(|kind| login(resource, resource, now(), TokenMint::Valid, vec![*kind]))
+            .collect();
+        let visits = self.visit_each(&logins).await;
+        for (kind, visit) in kinds.iter().zip(visits) {
+            let Some(visit) = visit else {
                 return;
             };
             self.record_visit("sso.token-kinds", &visit);
