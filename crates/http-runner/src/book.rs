@@ -21,6 +21,9 @@ struct Entry {
     /// the last.
     span: Option<(Instant, Instant)>,
     reproduction: Option<serde_json::Value>,
+    /// The exchange the first failure was judged on: listed last, where a report's reader (and
+    /// the human renderer) looks for the request that broke the rule.
+    judged: Option<Exchange>,
 }
 
 impl Entry {
@@ -100,6 +103,7 @@ impl CheckBook {
                         exchanges: Vec::new(),
                         span: None,
                         reproduction: None,
+                        judged: None,
                     },
                 )
             })
@@ -191,6 +195,16 @@ impl CheckBook {
         self.notify(id);
     }
 
+    /// [`CheckBook::fail`], judged on `exchange`: it becomes the check's evidence, listed last
+    /// whatever else is recorded for the check afterwards.
+    pub fn fail_on(&mut self, id: &str, message: impl Into<String>, exchange: &Exchange) {
+        self.evidence(id, exchange);
+        if let Some(entry) = self.entry(id) {
+            entry.judged.get_or_insert_with(|| exchange.clone());
+        }
+        self.fail(id, message);
+    }
+
     /// Records a problem that only warns, whatever the check's level.
     pub fn warn(&mut self, id: &str, message: impl Into<String>) {
         if let Some(entry) = self.entry(id) {
@@ -268,6 +282,11 @@ impl CheckBook {
                     .map_or((Duration::ZERO, Duration::ZERO), |(from, to)| {
                         (from.saturating_duration_since(started), to - from)
                     });
+                let mut exchanges = entry.exchanges;
+                if let Some(judged) = entry.judged {
+                    exchanges.retain(|exchange| *exchange != judged);
+                    exchanges.push(judged);
+                }
                 CheckResult {
                     id: entry.def.id.to_string(),
                     status,
@@ -276,7 +295,7 @@ impl CheckBook {
                     duration_ms: duration.as_millis() as u64,
                     start_us: start.as_micros() as u64,
                     duration_us: duration.as_micros() as u64,
-                    exchanges: entry.exchanges,
+                    exchanges,
                     reproduction: entry.reproduction,
                     baseline: None,
                 }
@@ -311,6 +330,41 @@ mod tests {
         assert!(glob_matches("p*c*", "provision.config.urls"));
         assert!(!glob_matches("sso.*", "provision.auth"));
         assert!(!glob_matches("provision.auth", "provision.authx"));
+    }
+
+    fn exchange(url: &str) -> Exchange {
+        serde_json::from_value(serde_json::json!({
+            "request": {"method": "POST", "url": url, "headers": {}, "body": ""},
+            "curl": format!("curl -X POST '{url}'"),
+            "duration_ms": 1
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_exchange_a_failure_was_judged_on_is_listed_last() {
+        let mut book = CheckBook::new(Platform::Heroku, Selection::default());
+        let refused = exchange("http://127.0.0.1:1/refused");
+        let accepted = exchange("http://127.0.0.1:1/accepted");
+        let later = exchange("http://127.0.0.1:1/later");
+        book.evidence("provision.auth", &refused);
+        book.fail_on("provision.auth", "accepted", &accepted);
+        book.evidence("provision.auth", &later);
+        let results = book.into_results(|_| "not reached".into());
+        let auth = results.iter().find(|r| r.id == "provision.auth").unwrap();
+        let urls: Vec<&str> = auth
+            .exchanges
+            .iter()
+            .map(|e| e.request.url.as_str())
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                "http://127.0.0.1:1/refused",
+                "http://127.0.0.1:1/later",
+                "http://127.0.0.1:1/accepted"
+            ]
+        );
     }
 
     #[test]

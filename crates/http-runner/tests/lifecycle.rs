@@ -10,7 +10,7 @@ use heroku_adapter::Heroku;
 use http_runner::{ReplayOptions, ReplayVerdict, Reproduction, RunOptions, replay, run_suite};
 use manifest_core::report::Status;
 use manifest_core::{CheckResult, Dialect, Platform, Report, Source};
-use reference_addon::{Fault, ReferenceAddon};
+use reference_addon::{Fault, Mode, ReferenceAddon};
 use scalingo_adapter::Scalingo;
 
 const CHECK: &str = "lifecycle.model";
@@ -32,18 +32,25 @@ fn load(platform: Platform, manifest: &str) -> manifest_core::Manifest {
         .expect("the reference manifest loads")
 }
 
-/// Runs `lifecycle.model` alone (with the provisioning it needs) against `addon`.
+/// Runs `lifecycle.model` alone (with the provisioning it needs) against the reference add-on
+/// with `faults`.
 async fn model_run(
     platform: Platform,
     faults: &[Fault],
     cases: u32,
     seed: u64,
 ) -> (Report, Vec<String>) {
-    let addon = ReferenceAddon::new(platform)
-        .faults(faults.iter().copied())
-        .start()
-        .await
-        .expect("the reference add-on starts");
+    let addon = ReferenceAddon::new(platform).faults(faults.iter().copied());
+    model_run_against(platform, addon, cases, seed).await
+}
+
+async fn model_run_against(
+    platform: Platform,
+    addon: ReferenceAddon,
+    cases: u32,
+    seed: u64,
+) -> (Report, Vec<String>) {
+    let addon = addon.start().await.expect("the reference add-on starts");
     let options = RunOptions {
         seed,
         cases,
@@ -106,10 +113,45 @@ async fn the_correct_bitrise_provider_agrees_over_500_sequences() {
     the_correct_provider_agrees_over_500_sequences(Platform::Bitrise).await;
 }
 
+/// The correct but unusual designs a replay or a refusal may follow: the model accepts each.
+#[tokio::test(flavor = "multi_thread")]
+async fn cached_and_current_state_replays_and_redirect_refusals_agree_with_the_model() {
+    let designs = [
+        (Platform::Heroku, Mode::CachedReplay),
+        (Platform::Scalingo, Mode::CachedReplay),
+        (Platform::Heroku, Mode::CurrentStateReplay),
+        (Platform::Scalingo, Mode::CurrentStateReplay),
+        (Platform::Scalingo, Mode::RedirectRefusal),
+    ];
+    let mut runs = tokio::task::JoinSet::new();
+    for (platform, mode) in designs {
+        runs.spawn(async move {
+            let addon = ReferenceAddon::new(platform).mode(mode);
+            (
+                platform,
+                mode,
+                model_run_against(platform, addon, 4, 7).await,
+            )
+        });
+    }
+    let mut problems = Vec::new();
+    while let Some(joined) = runs.join_next().await {
+        let (platform, mode, (report, live)) = joined.expect("the run does not panic");
+        let check = model(&report);
+        if check.status != Status::Pass || !live.is_empty() {
+            problems.push(format!(
+                "{platform} {mode}: {}; left {live:?}",
+                check.message
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 /// Faults a generated sequence must reveal, each with a word its shortest sequence's failing
 /// step must mention.
 const SEQUENCE_FAULTS: [(Fault, &str); 4] = [
-    (Fault::ForgetsPlanAfterReplay, "a replay must not undo"),
+    (Fault::ForgetsPlanAfterReplay, "must not undo what happened"),
     (Fault::SsoAcceptsPreviousResource, "must be refused"),
     (Fault::DeprovisionKeepsResource, "was deprovisioned in step"),
     (Fault::RacyReplay, "identical provisions sent at once made"),

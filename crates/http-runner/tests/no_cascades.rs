@@ -6,7 +6,7 @@ use heroku_adapter::Heroku;
 use http_runner::{Ledger, RunOptions, run_suite};
 use manifest_core::report::{CheckResult, Status};
 use manifest_core::{Dialect, Platform, Report, Source};
-use reference_addon::{Fault, ReferenceAddon};
+use reference_addon::{Fault, Mode, ReferenceAddon};
 
 struct Outcome {
     report: Report,
@@ -66,12 +66,13 @@ fn cascaded_skips(report: &Report) -> Vec<String> {
 
 #[tokio::test]
 async fn a_numeric_id_and_endpoints_that_ignore_credentials_are_each_reported() {
-    let addon = ReferenceAddon::new(Platform::Heroku).faults([
-        Fault::ProvisionNumericId,
-        Fault::AcceptsWrongPassword,
-        Fault::PlanChangeSkipsAuth,
-        Fault::DeprovisionSkipsAuth,
-    ]);
+    let addon = ReferenceAddon::new(Platform::Heroku)
+        .mode(Mode::NumericIds)
+        .faults([
+            Fault::AcceptsWrongPassword,
+            Fault::PlanChangeSkipsAuth,
+            Fault::DeprovisionSkipsAuth,
+        ]);
     let outcome = run(&Heroku, addon, options()).await;
     let report = &outcome.report;
     for id in ["provision.auth", "plan-change.auth", "deprovision.auth"] {

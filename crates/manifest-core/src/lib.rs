@@ -27,7 +27,9 @@ pub mod urls;
 
 pub use catalog::{CheckDef, CheckId, Level, RuleSource};
 pub use diagnostics::{Diagnostic, Diagnostics, Severity, Span};
-pub use dialect::{Ctx, Dialect, Expectations, ProvisionInput, ProvisionReply, Resource, SsoLogin};
+pub use dialect::{
+    Ctx, Dialect, Expectations, ProvisionInput, ProvisionReply, Resource, SsoLogin, SsoRefusal,
+};
 pub use model::{
     Credentials, Endpoints, Environment, Forgery, Manifest, Plan, Platform, SsoTransport,
 };

@@ -117,10 +117,6 @@ faults! {
         on [Heroku, Scalingo],
         proves ["provision.id"],
         "the provision answer leaves out the id (nothing is kept, since the platform could never address it)";
-    ProvisionNumericId = "provision-numeric-id",
-        on [Heroku, Scalingo],
-        proves ["provision.id"],
-        "every resource is numbered and the provision answer gives its id as a JSON number; the platform addresses it as that number's string, which older Heroku documents show and Heroku's own tester accepts, so provision.id only warns and everything else works";
     EmptyId = "empty-id",
         on [Scalingo],
         proves ["provision.id"],

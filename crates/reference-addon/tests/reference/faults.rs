@@ -218,16 +218,6 @@ async fn provision_without_id() {
     assert!(heroku.addon.live_resources().is_empty());
 }
 
-#[tokio::test]
-async fn provision_numeric_id() {
-    let heroku = Heroku::with(Fault::ProvisionNumericId).await;
-    let response = heroku.provision_as(heroku.auth(), &uuid(), "test").await;
-    let answer: Value = response.json().await.unwrap();
-    let id = answer["id"].as_u64().expect("a numeric id");
-    // Kept under that number, which the platform addresses as a string.
-    assert_eq!(heroku.addon.live_resources(), [id.to_string()]);
-}
-
 async fn provisioned_config(fault: Fault) -> (Heroku, serde_json::Map<String, Value>) {
     let heroku = Heroku::with(fault).await;
     let resource = heroku.provision().await;

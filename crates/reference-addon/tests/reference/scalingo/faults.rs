@@ -191,18 +191,6 @@ async fn provision_without_id() {
 }
 
 #[tokio::test]
-async fn provision_numeric_id() {
-    let scalingo = Scalingo::with(Fault::ProvisionNumericId).await;
-    let response = scalingo
-        .provision_as(scalingo.auth(), &uuid(), "free")
-        .await;
-    assert_status(&response, StatusCode::CREATED);
-    let answer: Value = response.json().await.unwrap();
-    let id = answer["id"].as_u64().expect("a numeric id");
-    assert_eq!(scalingo.addon.live_resources(), [id.to_string()]);
-}
-
-#[tokio::test]
 async fn empty_id() {
     let answer = unaddressable(Fault::EmptyId).await;
     assert_eq!(answer["id"], "");
