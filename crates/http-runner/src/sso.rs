@@ -249,10 +249,17 @@ impl Suite<'_> {
         let failed = match (&visit.first, &visit.last) {
             // A redirect the platform counts as a refusal may still land on a 200 page (a
             // sign-in form): no session was opened, so nobody is logged in.
-            (Ok(first), _) if refusal.refuses(first, visit.opened_session()) => format!(
-                "a valid login was refused: {}, which counts as a refusal on this platform",
-                describe_response(first)
-            ),
+            (Ok(first), _)
+                if first.is_redirect() && refusal.refuses(first, visit.opened_session()) =>
+            {
+                format!(
+                    "a valid login was sent away ({} to {}) without opening a session, which \
+                     counts as a refusal on this platform",
+                    first.status,
+                    self.redactor
+                        .redact(first.header("location").unwrap_or("nowhere"))
+                )
+            }
             (_, Ok(page)) if page.status == 200 => {
                 self.book.pass("sso.login");
                 self.facts.login = Ok(());

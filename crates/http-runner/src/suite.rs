@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use manifest_core::dialect::{ProvisionReply, TokenMint};
-use manifest_core::http::{HttpRequest, HttpResponse};
+use manifest_core::http::{Body, HttpRequest, HttpResponse};
 use manifest_core::report::{Exchange, Leftover};
 use manifest_core::{Ctx, Dialect, Expectations, Forgery, ProvisionInput, Resource};
 use serde_json::Value;
@@ -23,6 +23,10 @@ use crate::sso::SSO_CHECKS;
 
 /// One resource through its whole life: provisioned, moved to another plan, deprovisioned.
 const LIFECYCLE_RUN: &str = "lifecycle.run";
+
+/// The body of the probes that must be refused before their body is read: cut off where a JSON
+/// object would go on.
+const MALFORMED_BODY: &str = "{\"plan\": ";
 
 /// How many identical provisions race in `provision.idempotent.concurrent`.
 pub const CONCURRENT_REPLAYS: usize = 8;
@@ -146,7 +150,7 @@ impl Scenario {
             Scenario::ConcurrentReplay => &["provision.idempotent.concurrent"],
             Scenario::Distinct => &["provision.distinct", "sso.rejects-other-resource"],
             Scenario::UnknownPlan => &["provision.unknown-plan"],
-            Scenario::ProvisionAuth => &["provision.auth"],
+            Scenario::ProvisionAuth => &["provision.auth", "provision.auth-before-parse"],
             Scenario::SsoLogin => &["sso.login", "sso.nav-cookie", "sso.layout", "sso.html"],
             Scenario::SsoRefusals => &[
                 "sso.rejects-bad-token",
@@ -161,7 +165,7 @@ impl Scenario {
                 "plan-change.config",
                 LIFECYCLE_RUN,
             ],
-            Scenario::PlanChangeAuth => &["plan-change.auth"],
+            Scenario::PlanChangeAuth => &["plan-change.auth", "plan-change.auth-before-parse"],
             Scenario::PlanChangeUnknownPlan => &["plan-change.unknown-plan"],
             Scenario::PlanChangeUnknownResource => &["plan-change.unknown-resource"],
             Scenario::DeprovisionAuth => &["deprovision.auth"],
@@ -1071,7 +1075,7 @@ impl Suite<'_> {
                 } else {
                     "was not refused"
                 };
-                self.book.fail(
+                self.book.fail_on(
                     id,
                     format!(
                         "{} {verdict} on {on}: expected {}, got {}",
@@ -1079,12 +1083,16 @@ impl Suite<'_> {
                         statuses(unauthorized),
                         describe_response(response)
                     ),
+                    &sent.exchange,
                 );
                 false
             }
             Err(error) => {
-                self.book
-                    .fail(id, format!("{} on {on}: {error}", forgery.label));
+                self.book.fail_on(
+                    id,
+                    format!("{} on {on}: {error}", forgery.label),
+                    &sent.exchange,
+                );
                 false
             }
         }
@@ -1106,9 +1114,66 @@ impl Suite<'_> {
             }
             // A provider that does not answer would make every further probe wait as long.
             if sent.response.is_err() {
-                break;
+                self.book.skip(
+                    "provision.auth-before-parse",
+                    "a credential probe on provision got no answer",
+                );
+                return;
             }
         }
+        let input = self.inputs.provision(&self.plan);
+        let request = self.dialect.provision(&self.ctx, &input);
+        if let Some(Ok(response)) = self
+            .auth_before_parse("provision.auth-before-parse", request, "provision")
+            .await
+            && let Tracked::Own(id) = self.track_created(&input, &response)
+            && let Some(resource) = self.ledger.find(&id)
+        {
+            self.deprovision_quietly(&resource).await;
+        }
+    }
+
+    /// Sends `request` with a body that is not JSON and a wrong secret: the credentials must be
+    /// refused before the body is read. Returns the answer, or `None` when the credentials
+    /// have no wrong secret to send.
+    async fn auth_before_parse(
+        &mut self,
+        id: &str,
+        mut request: HttpRequest,
+        on: &str,
+    ) -> Option<Result<HttpResponse, TransportError>> {
+        let forgery = self.ctx.credentials.wrong_secret()?;
+        request.credentials = forgery.credentials;
+        request.body = Body::MalformedJson(MALFORMED_BODY);
+        let sent = self.send(request).await;
+        self.evidence(&[id], &sent);
+        let unauthorized = self.expectations().unauthorized;
+        match &sent.response {
+            Ok(response) if unauthorized.contains(&response.status) => self.book.pass(id),
+            Ok(response) => {
+                let verdict = if response.is_success() {
+                    "was accepted"
+                } else {
+                    "was answered about the body before the credentials were refused"
+                };
+                self.book.fail_on(
+                    id,
+                    format!(
+                        "a malformed body with {} {verdict} on {on}: expected {}, got {}",
+                        forgery.label,
+                        statuses(unauthorized),
+                        describe_response(response)
+                    ),
+                    &sent.exchange,
+                );
+            }
+            Err(error) => self.book.fail_on(
+                id,
+                format!("a malformed body with {} on {on}: {error}", forgery.label),
+                &sent.exchange,
+            ),
+        }
+        Some(sent.response)
     }
 
     /// The main resource, which scenarios needing [`Need::ResourceId`] are only run with.
@@ -1190,9 +1255,18 @@ impl Suite<'_> {
             self.evidence(&["plan-change.auth"], &sent);
             self.judge_probe("plan-change.auth", &forgery, "plan change", &sent);
             if sent.response.is_err() {
-                break;
+                self.book.skip(
+                    "plan-change.auth-before-parse",
+                    "a credential probe on plan change got no answer",
+                );
+                return;
             }
         }
+        let request = self
+            .dialect
+            .change_plan(&self.ctx, &resource, &self.plan.clone());
+        self.auth_before_parse("plan-change.auth-before-parse", request, "plan change")
+            .await;
     }
 
     async fn plan_change_unknown_plan(&mut self) {
@@ -1272,7 +1346,7 @@ impl Suite<'_> {
                             && !unauthorized.contains(&response.status)
                             && (400..500).contains(&response.status) =>
                     {
-                        self.book.fail(
+                        self.book.fail_on(
                             "deprovision.auth",
                             format!(
                                 "{} on {on}: answered {} instead of {}: the credentials were accepted, or the resource was looked up before they were checked (which tells strangers which ids exist)",
@@ -1280,6 +1354,7 @@ impl Suite<'_> {
                                 response.status,
                                 statuses(unauthorized)
                             ),
+                            &sent.exchange,
                         )
                     }
                     _ => {

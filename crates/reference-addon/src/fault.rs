@@ -93,6 +93,10 @@ faults! {
         on [Heroku, Scalingo, Bitrise],
         proves ["plan-change.auth"],
         "plan changes are carried out without looking at the credentials";
+    ParsesBodyBeforeAuth = "parses-body-before-auth",
+        on [Heroku, Scalingo, Bitrise],
+        proves ["provision.auth-before-parse", "plan-change.auth-before-parse"],
+        "provisions and plan changes read the body before checking the credentials, so a malformed body with wrong credentials is answered 400 about the body instead of 401; well-formed requests with wrong credentials are still refused";
     DeprovisionSkipsAuth = "deprovision-skips-auth",
         on [Heroku, Scalingo, Bitrise],
         proves ["deprovision.auth"],

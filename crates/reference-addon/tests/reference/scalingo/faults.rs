@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use super::platform::{SLOW, Scalingo, login_query};
 use crate::support::{
-    USER, assert_manifest_breaks, assert_status, location, message_of, now, set_cookies, uuid,
+    USER, assert_manifest_breaks, assert_status, location, message_of, now, send_malformed,
+    set_cookies, uuid,
 };
 
 #[test]
@@ -658,4 +659,27 @@ async fn accepts_basic_without_colon() {
     assert_status(&wrong, StatusCode::UNAUTHORIZED);
     let forged = provision(without_colon(&scalingo.password)).await.unwrap();
     assert_status(&forged, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn parses_body_before_auth() {
+    let scalingo = Scalingo::with(Fault::ParsesBodyBeforeAuth).await;
+    let resource = scalingo.provision().await;
+    let url = scalingo.resources_url();
+    let wrong = |request: reqwest::RequestBuilder| request.basic_auth(USER, Some("wrong"));
+    for request in [
+        scalingo.client.post(&url),
+        scalingo.client.put(format!("{url}/{}", resource.id)),
+    ] {
+        assert_eq!(
+            send_malformed(wrong(request)).await,
+            StatusCode::BAD_REQUEST
+        );
+    }
+    assert_status(
+        &scalingo
+            .provision_as(Some((USER, "wrong")), &uuid(), "free")
+            .await,
+        StatusCode::UNAUTHORIZED,
+    );
 }
