@@ -219,6 +219,8 @@ pub struct Suite<'a> {
     pub cases: u32,
     /// A resource named on the command line instead of one the suite provisions.
     pub given_resource: Option<String>,
+    /// The platform's id of the given resource (Heroku's uuid), when known.
+    pub given_uuid: Option<String>,
     /// Set when the provider could not be reached at all.
     pub unreachable: bool,
     /// What the scenarios so far have established, for the needs of the next ones.
@@ -616,7 +618,9 @@ impl Suite<'_> {
             "lifecycle.model",
             "a resource was given with --resource; generated sequences provision their own",
         );
-        let input = self.inputs.provision(&self.plan);
+        let mut input = self.inputs.provision(&self.plan);
+        // A made-up uuid would name another resource; an unknown one is sent as none.
+        input.uuid = self.given_uuid.clone().unwrap_or_default();
         self.facts.resource = Ok(Resource {
             id,
             plan: self.plan.clone(),

@@ -34,6 +34,8 @@ pub struct Ctx {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProvisionInput {
     /// The platform's id for this add-on resource; the idempotency key on Heroku and Scalingo.
+    /// Empty for a resource known only by the provider's id whose uuid nobody recorded: a login
+    /// to it then carries only what does not need the uuid.
     pub uuid: String,
     /// The app's short id (Bitrise `app_slug`, Scalingo `app_id`); the idempotency key on Bitrise.
     pub app_slug: String,
@@ -95,6 +97,14 @@ pub enum TokenKind {
     UserScoped,
     /// Bitrise's `"sha256-" + sha256(slug:secret:timestamp)`.
     Sha256,
+}
+
+impl TokenKind {
+    /// Whether the token is minted from the platform's id of the resource (the uuid), which a
+    /// resource known only by the provider's id lacks.
+    pub fn minted_from_uuid(self) -> bool {
+        matches!(self, TokenKind::Resource | TokenKind::UserScoped)
+    }
 }
 
 /// One single sign-on attempt the engine wants made.
