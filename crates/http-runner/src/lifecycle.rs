@@ -261,6 +261,9 @@ struct Taken {
 struct Run {
     taken: Vec<Taken>,
     exchanges: Vec<Exchange>,
+    /// Where among `exchanges` the last step's begin: the request its verdict judged (a
+    /// login, not the page it led to).
+    judged: Option<usize>,
     end: Verdict,
 }
 
@@ -495,7 +498,9 @@ impl<'a> Machine<'a> {
         let mut attempt = Attempt::new();
         let mut taken = Vec::new();
         let mut end = Verdict::Agrees;
+        let mut last_step_start = 0;
         for (index, step) in steps.iter().enumerate() {
+            last_step_start = attempt.sent.len();
             let (description, answer, verdict) = self.step(&mut attempt, index + 1, step).await;
             taken.push(Taken {
                 description,
@@ -511,9 +516,11 @@ impl<'a> Machine<'a> {
             Verdict::Agrees => Vec::new(),
             Verdict::Disagrees(_) | Verdict::NoAnswer { .. } => self.evidence(attempt.sent),
         };
+        let judged = (last_step_start < exchanges.len()).then_some(last_step_start);
         Run {
             taken,
             exchanges,
+            judged,
             end,
         }
     }
@@ -1748,7 +1755,14 @@ impl Suite<'_> {
                 message.push_str(
                     "\n`addon-conform replay` runs it again from the JSON report's `reproduction`",
                 );
-                self.book.fail(CHECK, message);
+                match shrunk
+                    .run
+                    .judged
+                    .and_then(|at| shrunk.run.exchanges.get(at))
+                {
+                    Some(judged) => self.book.fail_on(CHECK, message, judged),
+                    None => self.book.fail(CHECK, message),
+                }
                 let reproduction = Reproduction {
                     platform: self.dialect.platform(),
                     seed,
@@ -2143,6 +2157,7 @@ mod tests {
     #[test]
     fn transcripts_number_the_steps_and_say_why_the_last_failed() {
         let run = Run {
+            judged: None,
             taken: vec![
                 Taken {
                     description: "provision A (plan test)".into(),

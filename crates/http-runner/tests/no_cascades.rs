@@ -186,3 +186,35 @@ async fn only_manifest_checks_send_nothing() {
     );
     running.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_failure_shows_the_request_it_was_judged_on_last() {
+    let addon = ReferenceAddon::new(Platform::Heroku)
+        .faults([Fault::SsoAcceptsAnyToken, Fault::AcceptsWrongPassword]);
+    let outcome = run(&Heroku, addon, options()).await;
+    let report = &outcome.report;
+    // The forged login was let in and led to the dashboard; what broke the rule is the login.
+    let forged = check(report, "sso.rejects-bad-token");
+    assert_eq!(forged.status, Status::Fail);
+    let judged = forged.exchanges.last().expect("evidence");
+    assert_eq!(judged.request.method, "POST", "{}", judged.curl);
+    assert!(
+        judged.request.url.ends_with("/heroku/sso"),
+        "{}",
+        judged.curl
+    );
+    // Of all the credential probes, the one that was accepted.
+    let auth = check(report, "provision.auth");
+    assert_eq!(auth.status, Status::Fail);
+    let judged = auth.exchanges.last().expect("evidence");
+    let wrong_password = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        "reference-db:conform-wrong-password",
+    );
+    assert!(judged.curl.contains(&wrong_password), "{}", judged.curl);
+    assert!(
+        judged.response.as_ref().is_some_and(|r| r.status != 401),
+        "{judged:?}"
+    );
+    assert_eq!(outcome.live, Vec::<String>::new());
+}
