@@ -216,6 +216,8 @@ const COMBINED: &[&[Fault]] = &[
 const COMBINED_WITH_MODE: &[(Mode, &[Fault])] = &[
     (Mode::NumericIds, &[Fault::SsoAcceptsAnyToken]),
     (Mode::RedirectRefusal, &[Fault::SsoIgnoresTimestamp]),
+    // A valid login sent away like a refused one is no working login.
+    (Mode::RedirectRefusal, &[Fault::SsoRefusesValidLogins]),
 ];
 
 /// Where two matrices of the same rows disagree: the rows whose failed checks differ, each as

@@ -7,6 +7,7 @@ use http_runner::{Ledger, RunOptions, run_suite};
 use manifest_core::report::{CheckResult, Status};
 use manifest_core::{Dialect, Platform, Report, Source};
 use reference_addon::{Fault, Mode, ReferenceAddon};
+use scalingo_adapter::Scalingo;
 
 struct Outcome {
     report: Report,
@@ -144,6 +145,38 @@ async fn refusal_checks_are_skipped_when_no_valid_login_works() {
     let outcome = run(&Heroku, addon, options()).await;
     let report = &outcome.report;
     assert_eq!(check(report, "sso.login").status, Status::Fail);
+    for id in [
+        "sso.rejects-bad-token",
+        "sso.rejects-stale-timestamp",
+        "sso.rejects-future-timestamp",
+        "sso.rejects-other-resource",
+    ] {
+        let refusal = check(report, id);
+        assert_eq!(refusal.status, Status::Skip, "{id}");
+        assert_eq!(
+            refusal.message, "no working login: sso.login failed",
+            "{id}"
+        );
+    }
+    assert_eq!(outcome.live, Vec::<String>::new());
+}
+
+/// On Scalingo a redirect that opens no session is a refusal too: a valid login sent away like
+/// that is no working login, and the refusal checks are skipped, not passed.
+#[tokio::test]
+async fn a_valid_login_refused_by_redirect_leaves_the_refusal_checks_skipped() {
+    let addon = ReferenceAddon::new(Platform::Scalingo)
+        .mode(Mode::RedirectRefusal)
+        .fault(Fault::SsoRefusesValidLogins);
+    let outcome = run(&Scalingo, addon, options()).await;
+    let report = &outcome.report;
+    let login = check(report, "sso.login");
+    assert_eq!(login.status, Status::Fail);
+    assert!(
+        login.message.contains("without opening a session"),
+        "{}",
+        login.message
+    );
     for id in [
         "sso.rejects-bad-token",
         "sso.rejects-stale-timestamp",
