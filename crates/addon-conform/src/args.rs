@@ -190,6 +190,11 @@ pub struct TestArgs {
     /// Run the checks that need a resource against this existing resource id.
     #[arg(long, value_name = "ID")]
     pub resource: Option<String>,
+    /// The platform's id of the --resource (Heroku's uuid), which logins carry [default: the
+    /// one the ledger recorded for it; without one, the token kinds minted from it are not
+    /// tested].
+    #[arg(long, value_name = "UUID", requires = "resource")]
+    pub uuid: Option<String>,
     /// How old an SSO timestamp may be, in seconds, instead of the platform's window.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub sso_window: Option<Duration>,
@@ -258,9 +263,13 @@ pub struct SsoArgs {
     pub environment: Environment,
     /// The provider's id of the resource to sign in to.
     pub id: String,
-    /// The platform's id of the resource (Heroku's `uuid`) [default: ID].
+    /// The platform's id of the resource (Heroku's `uuid`) [default: the one the ledger
+    /// recorded for ID; without one, the login carries only what does not need it].
     #[arg(long)]
     pub uuid: Option<String>,
+    /// The ledger to look the uuid up in [default: the user's ledger].
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
     /// Open the login in the default browser.
     #[arg(long)]
     pub open: bool,

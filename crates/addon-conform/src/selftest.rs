@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use http_runner::{RunOptions, run_suite};
 use manifest_core::report::Status;
 use manifest_core::{Platform, Source, SsoTransport};
-use reference_addon::{Fault, ReferenceAddon};
+use reference_addon::{Fault, Mode, ReferenceAddon};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
@@ -72,6 +72,10 @@ pub fn targets(platforms: &[Platform]) -> Vec<Target> {
 pub struct Row {
     pub platform: Platform,
     pub sso: SsoTransport,
+    /// The correct but unusual design the add-on followed, if not its default one: the row
+    /// must be clean but for the mode's own warnings.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "mode_name")]
+    pub mode: Option<Mode>,
     /// `None` for the correct add-on.
     #[serde(serialize_with = "fault_name")]
     pub fault: Option<Fault>,
@@ -98,6 +102,13 @@ pub struct Row {
 
 fn fault_names<S: serde::Serializer>(faults: &[Fault], serializer: S) -> Result<S::Ok, S::Error> {
     serializer.collect_seq(faults.iter().map(Fault::name))
+}
+
+fn mode_name<S: serde::Serializer>(mode: &Option<Mode>, serializer: S) -> Result<S::Ok, S::Error> {
+    match mode {
+        Some(mode) => serializer.serialize_str(mode.name()),
+        None => serializer.serialize_none(),
+    }
 }
 
 fn fault_name<S: serde::Serializer>(
@@ -138,21 +149,26 @@ impl Matrix {
     pub fn render(&self) -> String {
         let mut out = String::new();
         for row in &self.rows {
-            let fault = match (row.fault, row.also.as_slice()) {
-                (None, _) => "(correct)".to_string(),
-                (Some(fault), []) => fault.name().to_string(),
-                (Some(fault), also) => std::iter::once(fault)
-                    .chain(also.iter().copied())
-                    .map(|fault| fault.name())
-                    .collect::<Vec<_>>()
-                    .join(" + "),
+            let faults: Vec<&str> = row
+                .fault
+                .iter()
+                .chain(&row.also)
+                .map(|fault| fault.name())
+                .collect();
+            let fault = match (row.mode, faults.is_empty()) {
+                (None, true) => "(correct)".to_string(),
+                (None, false) => faults.join(" + "),
+                (Some(mode), true) => format!("(correct: {mode})"),
+                (Some(mode), false) => format!("({mode}) {}", faults.join(" + ")),
             };
             let target = format!("{} {:?}", row.platform, row.sso).to_ascii_lowercase();
             let verdict = if row.passed() { "ok  " } else { "FAIL" };
-            let caught = if row.fault.is_none() {
+            let caught = if row.fault.is_some() {
+                format!("caught by {}", row.expected.join(", "))
+            } else if row.expected.is_empty() {
                 format!("{} failures", row.failed.len())
             } else {
-                format!("caught by {}", row.expected.join(", "))
+                format!("warns on {}", row.expected.join(", "))
             };
             let left = row.leftover_count;
             out.push_str(&format!(
@@ -193,8 +209,8 @@ impl Matrix {
 
 /// Faults switched on together: an early fault (a faulty provision answer, or none at all)
 /// with an independent later one. Each must be caught: the early one must not hide the later.
+/// A numeric id is no fault but a design (a mode), combined the same way below.
 const COMBINED: &[&[Fault]] = &[
-    &[Fault::ProvisionNumericId, Fault::SsoAcceptsAnyToken],
     &[Fault::NullConfig, Fault::DeprovisionLooksUpBeforeAuth],
     &[Fault::ProvisionFails, Fault::PlanChangeSkipsAuth],
     &[Fault::ProvisionWithoutId, Fault::AcceptsWrongPassword],
@@ -205,6 +221,14 @@ const COMBINED: &[&[Fault]] = &[
     ],
 ];
 
+/// Modes switched on together with faults: an unusual design must not hide a fault either.
+const COMBINED_WITH_MODE: &[(Mode, &[Fault])] = &[
+    (Mode::NumericIds, &[Fault::SsoAcceptsAnyToken]),
+    (Mode::RedirectRefusal, &[Fault::SsoIgnoresTimestamp]),
+    // A valid login sent away like a refused one is no working login.
+    (Mode::RedirectRefusal, &[Fault::SsoRefusesValidLogins]),
+];
+
 /// Where two matrices of the same rows disagree: the rows whose failed checks differ, each as
 /// a line naming the row and both sets.
 pub fn verdict_differences(left: &Matrix, right: &Matrix) -> Vec<String> {
@@ -212,6 +236,7 @@ pub fn verdict_differences(left: &Matrix, right: &Matrix) -> Vec<String> {
         (
             row.platform,
             row.sso,
+            row.mode,
             row.fault.map(|fault| fault.name()),
             row.also.clone(),
         )
@@ -220,9 +245,10 @@ pub fn verdict_differences(left: &Matrix, right: &Matrix) -> Vec<String> {
     for row in &left.rows {
         let other = right.rows.iter().find(|other| key(other) == key(row));
         let name = format!(
-            "{} {:?} {}",
+            "{} {:?} {}{}",
             row.platform,
             row.sso,
+            row.mode.map_or(String::new(), |mode| format!("({mode}) ")),
             row.fault.map_or("(correct)", |fault| fault.name())
         ) + &row
             .also
@@ -298,22 +324,36 @@ async fn matrix(
     let mut seen_platforms = BTreeSet::new();
     for target in targets(platforms) {
         let primary = seen_platforms.insert(target.platform);
-        cells.push((target, Vec::new()));
+        let on_target = |faults: &[Fault]| {
+            faults
+                .iter()
+                .all(|f| f.platforms().contains(&target.platform))
+        };
+        cells.push((target, None, Vec::new()));
         cells.extend(
             faults_for(target, primary)
                 .into_iter()
-                .map(|fault| (target, vec![fault])),
+                .map(|fault| (target, None, vec![fault])),
         );
         if primary {
             cells.extend(
                 COMBINED
                     .iter()
-                    .filter(|faults| {
-                        faults
-                            .iter()
-                            .all(|f| f.platforms().contains(&target.platform))
-                    })
-                    .map(|faults| (target, faults.to_vec())),
+                    .filter(|faults| on_target(faults))
+                    .map(|faults| (target, None, faults.to_vec())),
+            );
+            let mode_here = |mode: &Mode| mode.platforms().contains(&target.platform);
+            cells.extend(
+                Mode::ALL
+                    .into_iter()
+                    .filter(mode_here)
+                    .map(|mode| (target, Some(mode), Vec::new())),
+            );
+            cells.extend(
+                COMBINED_WITH_MODE
+                    .iter()
+                    .filter(|(mode, faults)| mode_here(mode) && on_target(faults))
+                    .map(|(mode, faults)| (target, Some(*mode), faults.to_vec())),
             );
         }
     }
@@ -326,18 +366,18 @@ async fn matrix(
                 .iter()
                 .any(|fault| fault.proves().contains(&MODEL_CHECK))
     };
-    cells.sort_by_key(|(_, faults)| !faults.iter().any(Fault::is_slow));
+    cells.sort_by_key(|(_, _, faults)| !faults.iter().any(Fault::is_slow));
     let total = cells.len();
     progress.update(0, total, "matrix rows".to_string());
     let (model, quick): (Vec<_>, Vec<_>) = cells
         .into_iter()
-        .partition(|(_, faults)| runs_model(faults));
-    let spawn = |(target, faults): (Target, Vec<Fault>)| {
+        .partition(|(_, _, faults)| runs_model(faults));
+    let spawn = |(target, mode, faults): (Target, Option<Mode>, Vec<Fault>)| {
         let permits = permits.clone();
         let (done, progress) = (done.clone(), progress.clone());
         tokio::spawn(async move {
             let _permit = permits.acquire_owned().await;
-            let row = run_row(target, &faults, seed, concurrency).await;
+            let row = run_row(target, mode, &faults, seed, concurrency).await;
             let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
             let what = if faults.is_empty() {
                 "the correct add-on".to_string()
@@ -347,7 +387,7 @@ async fn matrix(
                     .map(ToString::to_string)
                     .collect::<Vec<_>>()
                     .join(" + ")
-            };
+            } + &mode.map_or(String::new(), |mode| format!(" ({mode})"));
             progress.update(
                 finished,
                 total,
@@ -372,6 +412,7 @@ async fn matrix(
             Err(error) => rows.push(Row {
                 platform: platforms[0],
                 sso: SsoTransport::Post,
+                mode: None,
                 fault: None,
                 also: Vec::new(),
                 leftover_count: 0,
@@ -387,12 +428,20 @@ async fn matrix(
     // Platforms in the order asked for, the rest by name.
     let rank = |platform: Platform| platforms.iter().position(|p| *p == platform);
     rows.sort_by(|a, b| {
-        (rank(a.platform), a.sso, a.fault.map(|f| f.name()), &a.also).cmp(&(
-            rank(b.platform),
-            b.sso,
-            b.fault.map(|f| f.name()),
-            &b.also,
-        ))
+        (
+            rank(a.platform),
+            a.sso,
+            a.mode,
+            a.fault.map(|f| f.name()),
+            &a.also,
+        )
+            .cmp(&(
+                rank(b.platform),
+                b.sso,
+                b.mode,
+                b.fault.map(|f| f.name()),
+                &b.also,
+            ))
     });
     Matrix {
         schema: "addon-conform/matrix/v1",
@@ -402,9 +451,16 @@ async fn matrix(
     }
 }
 
-async fn run_row(target: Target, faults: &[Fault], seed: u64, concurrency: usize) -> Row {
+async fn run_row(
+    target: Target,
+    mode: Option<Mode>,
+    faults: &[Fault],
+    seed: u64,
+    concurrency: usize,
+) -> Row {
+    let warns = mode.map_or(&[][..], |mode| mode.warns());
     let mut expected: Vec<&'static str> = Vec::new();
-    for id in faults.iter().flat_map(Fault::proves) {
+    for id in faults.iter().flat_map(Fault::proves).chain(warns) {
         if !expected.contains(id) {
             expected.push(id);
         }
@@ -413,6 +469,7 @@ async fn run_row(target: Target, faults: &[Fault], seed: u64, concurrency: usize
     let mut row = Row {
         platform: target.platform,
         sso: target.sso,
+        mode,
         fault: faults.first().copied(),
         also: faults.iter().skip(1).copied().collect(),
         leftover_count: 0,
@@ -432,6 +489,12 @@ async fn run_row(target: Target, faults: &[Fault], seed: u64, concurrency: usize
         concurrency: Some(concurrency),
         ..RunOptions::default()
     };
+    if let Some(mode) = mode {
+        // A design shows in generated sequences (a replay after a plan change): as many as a
+        // fault that only a sequence shows gets.
+        addon = addon.mode(mode);
+        options.cases = MODEL_CASES;
+    }
     if !faults.is_empty() {
         addon = addon.faults(faults.iter().copied());
         if expected.contains(&MODEL_CHECK) {
@@ -463,6 +526,7 @@ async fn run_row(target: Target, faults: &[Fault], seed: u64, concurrency: usize
             return row;
         }
     };
+    let mut failed_outright = Vec::new();
     let source = Source::new(
         format!("reference-{}.manifest", target.platform),
         running.manifest_json(),
@@ -475,17 +539,29 @@ async fn run_row(target: Target, faults: &[Fault], seed: u64, concurrency: usize
                 .map(|d| d.check.to_string())
                 .collect();
         }
-        Ok(manifest) => match run_suite(dialect, manifest, options, std::future::pending()).await {
-            Ok(report) => {
-                row.failed = report
-                    .checks
-                    .iter()
-                    .filter(|check| matches!(check.status, Status::Fail | Status::Warn))
-                    .map(|check| check.id.clone())
-                    .collect();
+        Ok(manifest) => {
+            match run_suite(dialect, manifest, options, std::future::pending()).await {
+                Ok(report) => {
+                    row.failed = report
+                        .checks
+                        .iter()
+                        .filter(|check| matches!(check.status, Status::Fail | Status::Warn))
+                        .map(|check| check.id.clone())
+                        .collect();
+                    // A design only bends a `should` rule: failing the check would reject
+                    // a correct provider.
+                    failed_outright.extend(
+                        report
+                            .checks
+                            .iter()
+                            .filter(|check| check.status == Status::Fail)
+                            .filter(|check| warns.contains(&check.id.as_str()))
+                            .map(|check| format!("{} (failed; the design only warns)", check.id)),
+                    );
+                }
+                Err(error) => row.error = Some(error.to_string()),
             }
-            Err(error) => row.error = Some(error.to_string()),
-        },
+        }
     }
     let live = running.live_resources();
     row.leftover_count = live.len();
@@ -503,6 +579,7 @@ async fn run_row(target: Target, faults: &[Fault], seed: u64, concurrency: usize
         .iter()
         .filter(|id| !expected.contains(&id.as_str()) && !collateral.contains(&id.as_str()))
         .cloned()
+        .chain(failed_outright)
         .collect();
     row
 }

@@ -23,7 +23,7 @@ mod testing;
 
 use std::time::Duration;
 
-use manifest_core::dialect::{SkeletonSecrets, TokenKind};
+use manifest_core::dialect::{SkeletonSecrets, SsoRefusal, TokenKind};
 use manifest_core::http::{HttpRequest, HttpResponse};
 use manifest_core::{
     Ctx, Diagnostic, Diagnostics, Dialect, Expectations, Manifest, Platform, ProvisionInput,
@@ -62,7 +62,10 @@ static EXPECTATIONS: Expectations = Expectations {
     deadline_must: Duration::from_secs(10),
     id_max_len: None,
     sso_window: Duration::from_secs(300),
-    sso_rejected: &[401, 403],
+    sso_refusal: SsoRefusal {
+        statuses: &[401, 403],
+        redirect_without_session: false,
+    },
     sso_token_kinds: &[TokenKind::Id, TokenKind::Sha256],
     sso_every_token_kind_required: true,
     sso_page_markers: &["@bitrise/beam", "Beam.init"],
@@ -202,7 +205,7 @@ mod tests {
         assert_eq!(expectations.deadline_must, Duration::from_secs(10));
         assert_eq!(expectations.deadline_should, None);
         assert_eq!(expectations.sso_window, Duration::from_secs(300));
-        assert_eq!(expectations.sso_rejected, [401, 403]);
+        assert_eq!(expectations.sso_refusal.statuses, [401, 403]);
         assert_eq!(
             expectations.sso_token_kinds,
             [TokenKind::Id, TokenKind::Sha256]

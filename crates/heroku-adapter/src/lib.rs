@@ -20,7 +20,7 @@ mod testing;
 
 use std::time::Duration;
 
-use manifest_core::dialect::{SkeletonSecrets, TokenKind};
+use manifest_core::dialect::{SkeletonSecrets, SsoRefusal, TokenKind};
 use manifest_core::http::{HttpRequest, HttpResponse};
 use manifest_core::{
     Ctx, Diagnostic, Diagnostics, Dialect, Expectations, Manifest, Platform, ProvisionInput,
@@ -54,7 +54,10 @@ static EXPECTATIONS: Expectations = Expectations {
     deadline_must: Duration::from_secs(25),
     id_max_len: None,
     sso_window: Duration::from_secs(300),
-    sso_rejected: &[403],
+    sso_refusal: SsoRefusal {
+        statuses: &[403],
+        redirect_without_session: false,
+    },
     sso_token_kinds: &[TokenKind::Id, TokenKind::Resource, TokenKind::UserScoped],
     sso_every_token_kind_required: false,
     sso_page_markers: &[],

@@ -53,13 +53,19 @@ pub(crate) fn provision(ctx: &Ctx, input: &ProvisionInput) -> HttpRequest {
         .credentials(ctx.credentials.clone())
 }
 
+/// A resource whose uuid is not known (named by its id alone) is changed without one: a
+/// made-up uuid would name another resource.
 pub(crate) fn change_plan(ctx: &Ctx, resource: &Resource, plan: &str) -> HttpRequest {
+    let mut body = json!({"plan": plan});
+    if !resource.input.uuid.is_empty() {
+        body["uuid"] = resource.input.uuid.clone().into();
+    }
     HttpRequest::new(
         Method::Put,
         resource_url(&ctx.endpoints.base_url, &resource.id),
     )
     .header("Accept", API_ACCEPT)
-    .json(json!({"plan": plan, "uuid": resource.input.uuid}))
+    .json(body)
     .credentials(ctx.credentials.clone())
 }
 
@@ -158,6 +164,12 @@ mod tests {
                 &json!({"plan": "premium", "uuid": "01234567-89ab-cdef-0123-456789abcdef"})
             );
             assert_eq!(change.headers[0].1, API_ACCEPT);
+            let mut unknown = resource("abc-123");
+            unknown.input.uuid = String::new();
+            assert_eq!(
+                json_body(&change_plan(&ctx, &unknown, "premium")),
+                &json!({"plan": "premium"})
+            );
             assert!(change.credentials.is_some());
             let delete = deprovision(&ctx, &resource("abc-123"));
             assert_eq!(delete.method, Method::Delete);

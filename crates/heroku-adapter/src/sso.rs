@@ -73,11 +73,15 @@ pub(crate) fn request(ctx: &Ctx, login: &SsoLogin) -> Option<HttpRequest> {
         }
         SsoTransport::Post => {
             let url = ctx.endpoints.sso_url.clone()?;
-            fields.extend([
-                ("resource_id", login.resource.input.uuid.clone()),
-                ("resource_token", token(TokenKind::Resource)?),
-                ("user_scoped_resource_token", token(TokenKind::UserScoped)?),
-            ]);
+            // Without the resource's uuid the fields minted from it would name another resource,
+            // which a correct provider refuses: the id token alone is sent.
+            if !login.resource.input.uuid.is_empty() {
+                fields.extend([
+                    ("resource_id", login.resource.input.uuid.clone()),
+                    ("resource_token", token(TokenKind::Resource)?),
+                    ("user_scoped_resource_token", token(TokenKind::UserScoped)?),
+                ]);
+            }
             let form = fields
                 .into_iter()
                 .map(|(name, value)| (name.to_owned(), value))
@@ -205,6 +209,26 @@ mod tests {
             Some(sha256_hex(&["uuid", "salt", "10", "user", "a@b.c"]))
         );
         assert_eq!(mint_kind(TokenKind::Sha256), None);
+    }
+
+    #[test]
+    fn a_login_without_the_uuid_carries_only_the_id_token() {
+        let mut login = login(TokenMint::Valid, Vec::new());
+        login.resource.input.uuid = String::new();
+        login.minted_for.input.uuid = String::new();
+        let request = request(&post_ctx(), &login).unwrap();
+        let fields = form(&request);
+        for name in [
+            "resource_id",
+            "resource_token",
+            "user_scoped_resource_token",
+        ] {
+            assert!(!fields.contains_key(name), "{name}");
+        }
+        assert_eq!(
+            fields["token"],
+            expected(TokenKind::Id, &login.resource, "salt")
+        );
     }
 
     #[test]

@@ -21,6 +21,9 @@ struct Entry {
     /// the last.
     span: Option<(Instant, Instant)>,
     reproduction: Option<serde_json::Value>,
+    /// The exchange the first failure was judged on: listed last, where a report's reader (and
+    /// the human renderer) looks for the request that broke the rule.
+    judged: Option<Exchange>,
 }
 
 impl Entry {
@@ -32,6 +35,7 @@ impl Entry {
             exchanges: Vec::new(),
             span: None,
             reproduction: None,
+            judged: None,
         }
     }
 
@@ -65,6 +69,8 @@ enum What {
     Note(String),
     Skip(String),
     Evidence(Exchange),
+    /// The exchange a failure was judged on.
+    Judged(Exchange),
     Reproduction(serde_json::Value),
 }
 
@@ -176,7 +182,11 @@ impl CheckBook {
         };
         let verdict = !matches!(
             what,
-            What::Begin | What::Note(_) | What::Evidence(_) | What::Reproduction(_)
+            What::Begin
+                | What::Note(_)
+                | What::Evidence(_)
+                | What::Judged(_)
+                | What::Reproduction(_)
         );
         match what {
             What::Begin => entry.touched(at),
@@ -215,6 +225,9 @@ impl CheckBook {
                 if !entry.exchanges.contains(&exchange) {
                     entry.exchanges.push(exchange);
                 }
+            }
+            What::Judged(exchange) => {
+                entry.judged.get_or_insert(exchange);
             }
             What::Reproduction(reproduction) => entry.reproduction = Some(reproduction),
         }
@@ -287,6 +300,14 @@ impl CheckBook {
         self.record(id, What::Fail(message.into()));
     }
 
+    /// [`CheckBook::fail`], judged on `exchange`: it becomes the check's evidence, listed last
+    /// whatever else is recorded for the check afterwards.
+    pub fn fail_on(&mut self, id: &str, message: impl Into<String>, exchange: &Exchange) {
+        self.evidence(id, exchange);
+        self.record(id, What::Judged(exchange.clone()));
+        self.fail(id, message);
+    }
+
     /// Records a problem that only warns, whatever the check's level.
     pub fn warn(&mut self, id: &str, message: impl Into<String>) {
         self.record(id, What::Warn(message.into()));
@@ -339,6 +360,11 @@ impl CheckBook {
                     .map_or((Duration::ZERO, Duration::ZERO), |(from, to)| {
                         (from.saturating_duration_since(started), to - from)
                     });
+                let mut exchanges = entry.exchanges;
+                if let Some(judged) = entry.judged {
+                    exchanges.retain(|exchange| *exchange != judged);
+                    exchanges.push(judged);
+                }
                 CheckResult {
                     id: entry.def.id.to_string(),
                     status,
@@ -347,7 +373,7 @@ impl CheckBook {
                     duration_ms: duration.as_millis() as u64,
                     start_us: start.as_micros() as u64,
                     duration_us: duration.as_micros() as u64,
-                    exchanges: entry.exchanges,
+                    exchanges,
                     reproduction: entry.reproduction,
                     baseline: None,
                 }
@@ -382,6 +408,41 @@ mod tests {
         assert!(glob_matches("p*c*", "provision.config.urls"));
         assert!(!glob_matches("sso.*", "provision.auth"));
         assert!(!glob_matches("provision.auth", "provision.authx"));
+    }
+
+    fn exchange(url: &str) -> Exchange {
+        serde_json::from_value(serde_json::json!({
+            "request": {"method": "POST", "url": url, "headers": {}, "body": ""},
+            "curl": format!("curl -X POST '{url}'"),
+            "duration_ms": 1
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_exchange_a_failure_was_judged_on_is_listed_last() {
+        let mut book = CheckBook::new(Platform::new("heroku"), Selection::default());
+        let refused = exchange("http://127.0.0.1:1/refused");
+        let accepted = exchange("http://127.0.0.1:1/accepted");
+        let later = exchange("http://127.0.0.1:1/later");
+        book.evidence("provision.auth", &refused);
+        book.fail_on("provision.auth", "accepted", &accepted);
+        book.evidence("provision.auth", &later);
+        let results = book.into_results(|_| "not reached".into());
+        let auth = results.iter().find(|r| r.id == "provision.auth").unwrap();
+        let urls: Vec<&str> = auth
+            .exchanges
+            .iter()
+            .map(|e| e.request.url.as_str())
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                "http://127.0.0.1:1/refused",
+                "http://127.0.0.1:1/later",
+                "http://127.0.0.1:1/accepted"
+            ]
+        );
     }
 
     #[test]

@@ -224,6 +224,9 @@ impl Transport {
             Body::Empty => builder,
             Body::Json(json) => builder.json(json),
             Body::Form(fields) => builder.form(fields),
+            Body::MalformedJson(text) => builder
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(*text),
         };
         let mut response = builder.send().await.map_err(classify)?;
         let status = response.status().as_u16();

@@ -154,6 +154,8 @@ impl Redactor {
                 }
             }
             Body::Json(json) => self.learn_json(json),
+            // A probe's fixed text holds nothing secret.
+            Body::MalformedJson(_) => {}
         }
     }
 
@@ -334,6 +336,7 @@ impl Redactor {
         match body {
             Body::Empty => String::new(),
             Body::Json(json) => serde_json::to_string(&self.redact_json(json)).unwrap_or_default(),
+            Body::MalformedJson(text) => (*text).to_string(),
             Body::Form(fields) => {
                 let mut serializer = url::form_urlencoded::Serializer::new(String::new());
                 for (key, value) in self.redact_pairs(fields) {
@@ -366,7 +369,7 @@ impl Redactor {
             }
             Some(Credentials::Forged { .. }) | None => {}
         }
-        if matches!(request.body, Body::Json(_)) {
+        if matches!(request.body, Body::Json(_) | Body::MalformedJson(_)) {
             headers.push(("Content-Type", "application/json"));
         } else if matches!(request.body, Body::Form(_)) {
             headers.push(("Content-Type", "application/x-www-form-urlencoded"));
@@ -458,7 +461,7 @@ impl Redactor {
         }
         match &request.body {
             Body::Empty => {}
-            Body::Json(_) => {
+            Body::Json(_) | Body::MalformedJson(_) => {
                 parts.push("-H".into());
                 parts.push(shell_quote("Content-Type: application/json"));
                 parts.push("--data-raw".into());

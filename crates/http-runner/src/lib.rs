@@ -86,6 +86,10 @@ pub struct RunOptions {
     pub cases: u32,
     /// Run the checks that need a resource against this id instead of provisioning one.
     pub resource: Option<String>,
+    /// The platform's id of `resource` (Heroku's uuid), which logins carry. `None`: the one
+    /// the ledger recorded for that resource, if any; without one, the token kinds minted from
+    /// it are not tested.
+    pub resource_uuid: Option<String>,
     /// Overrides the platform's SSO timestamp window.
     pub sso_window: Option<Duration>,
     /// Also run the legacy SSO checks (Heroku nav-data cookie and header).
@@ -183,6 +187,14 @@ pub async fn run_suite(
         Some(ledger) => ledger.clone(),
         None => Ledger::in_memory()?,
     };
+    let given_uuid = match &options.resource {
+        Some(id) if options.resource_uuid.is_none() => ledger
+            .find_live(&endpoints.base_url, id)
+            .ok()
+            .flatten()
+            .map(|entry| entry.uuid),
+        _ => options.resource_uuid.clone(),
+    };
     let record = RunRecord::new(
         ledger,
         Scope {
@@ -247,6 +259,7 @@ pub async fn run_suite(
         plan_change_to,
         cases: options.cases,
         given_resource: options.resource.clone(),
+        given_uuid,
         unreachable: false,
         facts: needs::Facts::default(),
     };

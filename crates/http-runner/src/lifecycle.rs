@@ -9,9 +9,11 @@
 //!
 //! What the model expects of each step:
 //! - a provision for a slot without a live resource creates one (a provision status, an id no
-//!   other live slot has); for a slot with one it is a replay of the request that created it
-//!   (a replay status, the same id, and the config the provider last handed out: a replay must
-//!   not undo a plan change that happened since);
+//!   other live slot has); for a slot with one it is a replay of the request that created it:
+//!   a replay status and the same id, answered either with the original answer again (status
+//!   and body, as an idempotency-key cache does) or with the resource as it stands now (the
+//!   config the provider last handed out: a freshly built answer must not undo a plan change
+//!   that happened since);
 //! - the same provision sent several times at once makes one resource;
 //! - a plan change to an offered plan succeeds on a live resource; to a plan the add-on does not
 //!   offer it may be refused with a 4xx (whether it must be is `plan-change.unknown-plan`'s
@@ -180,6 +182,9 @@ struct Live {
     /// The value the provider last handed out for each of the resource's config vars, and the
     /// step that did; `None` once a plan change succeeded without saying what the config is now.
     config: Option<BTreeMap<String, (String, usize)>>,
+    /// The answer that created the resource, its status and its JSON body, when there is one
+    /// (identical copies sent at once that were answered differently have none).
+    original: Option<(u16, serde_json::Value)>,
 }
 
 impl Live {
@@ -188,14 +193,25 @@ impl Live {
         asynchronous: bool,
         config: BTreeMap<String, String>,
         number: usize,
+        original: Option<(u16, serde_json::Value)>,
     ) -> Self {
         let mut live = Self {
             resource,
             asynchronous,
             config: Some(BTreeMap::new()),
+            original,
         };
         live.handed_out(config, number);
         live
+    }
+
+    /// Whether a replay was answered with the answer that created the resource, status and
+    /// body: a cache keyed by the request's idempotency key. Such an answer repeats what was
+    /// true then and says nothing of the resource now.
+    fn repeats_original(&self, response: &HttpResponse) -> bool {
+        self.original
+            .as_ref()
+            .is_some_and(|original| Some(original) == answer_of(response).as_ref())
     }
 
     /// Step `number` handed out these config vars. A platform sets the vars an answer carries
@@ -221,8 +237,10 @@ impl Live {
             .collect();
         (!stale.is_empty()).then(|| {
             format!(
-                "the replay hands out other values than the provider last gave {slot} for {}: \
-                 a replay must not undo what happened to the resource since",
+                "the replay hands out other values than the provider last gave {slot} for {}, \
+                 and it is not the original answer repeated either: a replay answers with the \
+                 original answer or with the resource as it stands now, and must not undo what \
+                 happened to the resource since",
                 stale.join(", ")
             )
         })
@@ -243,6 +261,9 @@ struct Taken {
 struct Run {
     taken: Vec<Taken>,
     exchanges: Vec<Exchange>,
+    /// Where among `exchanges` the last step's begin: the request its verdict judged (a
+    /// login, not the page it led to).
+    judged: Option<usize>,
     end: Verdict,
 }
 
@@ -397,6 +418,11 @@ fn described(response: &HttpResponse) -> String {
     }
 }
 
+/// A provision answer as a replay from a cache would repeat it: its status and JSON body.
+fn answer_of(response: &HttpResponse) -> Option<(u16, serde_json::Value)> {
+    Some((response.status, response.json().ok()?))
+}
+
 fn is_client_error(response: &HttpResponse) -> bool {
     (400..500).contains(&response.status)
 }
@@ -472,7 +498,9 @@ impl<'a> Machine<'a> {
         let mut attempt = Attempt::new();
         let mut taken = Vec::new();
         let mut end = Verdict::Agrees;
+        let mut last_step_start = 0;
         for (index, step) in steps.iter().enumerate() {
+            last_step_start = attempt.sent.len();
             let (description, answer, verdict) = self.step(&mut attempt, index + 1, step).await;
             taken.push(Taken {
                 description,
@@ -488,9 +516,11 @@ impl<'a> Machine<'a> {
             Verdict::Agrees => Vec::new(),
             Verdict::Disagrees(_) | Verdict::NoAnswer { .. } => self.evidence(attempt.sent),
         };
+        let judged = (last_step_start < exchanges.len()).then_some(last_step_start);
         Run {
             taken,
             exchanges,
+            judged,
             end,
         }
     }
@@ -535,11 +565,28 @@ impl<'a> Machine<'a> {
         }
     }
 
-    /// Records the resource a successful provision answer names, whatever the model makes of
-    /// it, so that it is deleted afterwards; returns its id and config, or why there is none.
+    /// Records whatever resource an answer (of any status but a refusal) may have created,
+    /// however faulty the answer and whatever the model makes of it (see
+    /// [`Dialect::answered_id`]), so that it is deleted afterwards.
+    fn track(&self, attempt: &mut Attempt, input: &ProvisionInput, response: &HttpResponse) {
+        let Some(id) = crate::ops::answered_id(self.dialect, input, response) else {
+            return;
+        };
+        self.record().record(Resource {
+            id: id.clone(),
+            input: input.clone(),
+            plan: input.plan.clone(),
+            config: BTreeMap::new(),
+        });
+        if !attempt.created.contains(&id) {
+            attempt.created.push(id);
+        }
+    }
+
+    /// The resource a successful provision answer names, with its config, or why it names
+    /// none.
     fn read_answer(
         &self,
-        attempt: &mut Attempt,
         input: &ProvisionInput,
         response: &HttpResponse,
     ) -> Result<Named, String> {
@@ -549,17 +596,19 @@ impl<'a> Machine<'a> {
             Some(Err(reason)) => return Err(reason),
             None => return Err("the answer has no `id`".into()),
         };
-        let config = config_strings(&reply.config);
-        self.record().record(Resource {
-            id: id.clone(),
-            input: input.clone(),
-            plan: input.plan.clone(),
-            config: config.clone(),
-        });
-        if !attempt.created.contains(&id) {
-            attempt.created.push(id.clone());
+        Ok(Named {
+            id,
+            config: config_strings(&reply.config),
+        })
+    }
+
+    /// Closes the ledger entry of a provision once its answers are in: when every one was a
+    /// refusal, nothing exists. Anything else that named no resource (a success naming nothing,
+    /// a 5xx) stays pending, for the final cleanup to replay.
+    fn settle(&self, input: &ProvisionInput, answers: &[&HttpResponse]) {
+        if answers.iter().all(|response| response.is_client_error()) {
+            self.record().refused(&input.uuid);
         }
-        Ok(Named { id, config })
     }
 
     async fn provision(
@@ -591,10 +640,11 @@ impl<'a> Machine<'a> {
             Ok(response) => response,
             Err(error) => return (description, "no answer".into(), Verdict::no_answer(&error)),
         };
+        self.track(attempt, &input, &response);
+        self.settle(&input, &[&response]);
         let named = response
             .is_success()
-            .then(|| self.read_answer(attempt, &input, &response));
-        self.record().settle(&input.uuid, true);
+            .then(|| self.read_answer(&input, &response));
         let answer = response.status.to_string();
         let verdict = match live {
             None => self.created(attempt, number, slot, &input, &response, named),
@@ -643,7 +693,8 @@ impl<'a> Machine<'a> {
             config: config.clone(),
         };
         let asynchronous = expectations.provision_async == Some(response.status);
-        attempt.slots[slot.index()] = Held::Live(Live::new(resource, asynchronous, config, number));
+        let live = Live::new(resource, asynchronous, config, number, answer_of(response));
+        attempt.slots[slot.index()] = Held::Live(live);
         Verdict::Agrees
     }
 
@@ -684,10 +735,12 @@ impl<'a> Machine<'a> {
             }
             None => return Verdict::Disagrees("the replay's answer names no resource".into()),
         };
-        if let Some(verdict) = self.same_resource(&live, slot, &id, &config) {
+        if let Some(verdict) = self.same_resource(&live, slot, &id, &config, response) {
             return verdict;
         }
-        live.handed_out(config, number);
+        if !live.repeats_original(response) {
+            live.handed_out(config, number);
+        }
         attempt.slots[slot.index()] = Held::Live(live);
         Verdict::Agrees
     }
@@ -699,6 +752,7 @@ impl<'a> Machine<'a> {
         slot: Slot,
         id: &str,
         config: &BTreeMap<String, String>,
+        response: &HttpResponse,
     ) -> Option<Verdict> {
         if id != live.resource.id {
             return Some(Verdict::Disagrees(format!(
@@ -706,6 +760,9 @@ impl<'a> Machine<'a> {
                  for a request it had already answered",
                 live.resource.id
             )));
+        }
+        if live.repeats_original(response) {
+            return None;
         }
         live.undone(slot, config).map(Verdict::Disagrees)
     }
@@ -761,9 +818,10 @@ impl<'a> Machine<'a> {
         for response in &responses {
             match response {
                 Ok(response) => {
+                    self.track(attempt, &input, response);
                     let named = response
                         .is_success()
-                        .then(|| self.read_answer(attempt, &input, response));
+                        .then(|| self.read_answer(&input, response));
                     answers.push((response, named));
                 }
                 Err(error) => silent = Some(error),
@@ -774,7 +832,8 @@ impl<'a> Machine<'a> {
             // entry stays pending for the final cleanup to replay.
             return (description, answer, Verdict::no_answer(error));
         }
-        self.record().settle(&input.uuid, true);
+        let answered: Vec<&HttpResponse> = answers.iter().map(|(response, _)| *response).collect();
+        self.settle(&input, &answered);
         let verdict = self.judge_copies(attempt, number, slot, &input, live, &answers);
         (description, answer, verdict)
     }
@@ -809,7 +868,7 @@ impl<'a> Machine<'a> {
                 ));
             }
             match reply {
-                Some(Ok(reply)) => named.push((reply.id.clone(), reply.config.clone())),
+                Some(Ok(reply)) => named.push((reply.id.clone(), reply.config.clone(), *response)),
                 Some(Err(reason)) => {
                     return Verdict::Disagrees(format!(
                         "a copy's answer names no resource: {reason}"
@@ -818,7 +877,7 @@ impl<'a> Machine<'a> {
                 None => return Verdict::Disagrees("a copy's answer names no resource".into()),
             }
         }
-        let ids: BTreeSet<&String> = named.iter().map(|(id, _)| id).collect();
+        let ids: BTreeSet<&String> = named.iter().map(|(id, _, _)| id).collect();
         if ids.len() > 1 {
             return Verdict::Disagrees(format!(
                 "{CONCURRENT_COPIES} identical provisions sent at once made {} resources: {}",
@@ -829,21 +888,27 @@ impl<'a> Machine<'a> {
                     .join(", ")
             ));
         }
-        let Some((id, config)) = named.first().cloned() else {
+        let Some((id, config, _)) = named.first().cloned() else {
             return Verdict::Disagrees("no copy was answered".into());
         };
-        if let Some(live) = live {
-            for (id, config) in &named {
-                if let Some(verdict) = self.same_resource(&live, slot, id, config) {
+        if let Some(mut live) = live {
+            for (id, config, response) in &named {
+                if let Some(verdict) = self.same_resource(&live, slot, id, config, response) {
                     return verdict;
                 }
             }
-            let mut live = live;
-            live.handed_out(config, number);
+            // What the copies built afresh say the resource is now; repeats of the original
+            // answer say nothing new.
+            if let Some((_, config, _)) = named
+                .into_iter()
+                .find(|(_, _, response)| !live.repeats_original(response))
+            {
+                live.handed_out(config, number);
+            }
             attempt.slots[slot.index()] = Held::Live(live);
             return Verdict::Agrees;
         }
-        if let Some((_, other)) = named.iter().find(|(_, other)| *other != config) {
+        if let Some((_, other, _)) = named.iter().find(|(_, other, _)| *other != config) {
             return Verdict::Disagrees(format!(
                 "the copies named one resource but answered with different config ({} differ)",
                 changed_keys(&config, other)
@@ -863,7 +928,16 @@ impl<'a> Machine<'a> {
         let asynchronous = answers
             .iter()
             .any(|(response, _)| expectations.provision_async == Some(response.status));
-        attempt.slots[slot.index()] = Held::Live(Live::new(resource, asynchronous, config, number));
+        // Which copy created the resource is unknown: only copies answered all alike leave an
+        // original answer a cache could repeat.
+        let first = answer_of(answers[0].0);
+        let original = answers
+            .iter()
+            .all(|(response, _)| answer_of(response) == first)
+            .then_some(first)
+            .flatten();
+        let live = Live::new(resource, asynchronous, config, number, original);
+        attempt.slots[slot.index()] = Held::Live(live);
         Verdict::Agrees
     }
 
@@ -1079,14 +1153,25 @@ impl<'a> Machine<'a> {
             Ok(page) if visit.exchanges.len() > 1 => format!("{} → {}", first.status, page.status),
             _ => first.status.to_string(),
         };
-        let rejected = self.expectations().sso_rejected;
+        let refusal = self.expectations().sso_refusal;
+        let refused = refusal.refuses(first, visit.opened_session());
         let verdict = match (gone, token) {
-            (Some(gone), _) if !is_client_error(first) => Verdict::Disagrees(format!(
-                "{gone}, so a login must be refused with a 4xx; got {}",
-                described(first)
-            )),
+            (Some(gone), _) if !(is_client_error(first) || refused) => {
+                let how = if refusal.redirect_without_session {
+                    "a 4xx or a redirect that opens no session"
+                } else {
+                    "a 4xx"
+                };
+                Verdict::Disagrees(format!(
+                    "{gone}, so a login must be refused with {how}; got {}",
+                    described(first)
+                ))
+            }
             (Some(_), _) => Verdict::Agrees,
             (None, Token::Own) => match &visit.last {
+                _ if refused => {
+                    Verdict::Disagrees(format!("a valid login was refused: {}", described(first)))
+                }
                 Ok(page) if page.status == 200 => Verdict::Agrees,
                 Ok(page) => {
                     Verdict::Disagrees(format!("a valid login ended on {}", described(page)))
@@ -1095,10 +1180,10 @@ impl<'a> Machine<'a> {
                     Verdict::Disagrees(format!("a valid login did not reach a page: {reason}"))
                 }
             },
-            (None, _) if rejected.contains(&first.status) => Verdict::Agrees,
+            (None, _) if refused => Verdict::Agrees,
             (None, _) => Verdict::Disagrees(format!(
                 "a login with {tokens} must be refused with {}; got {}",
-                statuses(rejected),
+                refusal.describe(),
                 described(first)
             )),
         };
@@ -1670,7 +1755,14 @@ impl Suite<'_> {
                 message.push_str(
                     "\n`addon-conform replay` runs it again from the JSON report's `reproduction`",
                 );
-                self.book.fail(CHECK, message);
+                match shrunk
+                    .run
+                    .judged
+                    .and_then(|at| shrunk.run.exchanges.get(at))
+                {
+                    Some(judged) => self.book.fail_on(CHECK, message, judged),
+                    None => self.book.fail(CHECK, message),
+                }
                 let reproduction = Reproduction {
                     platform: self.dialect.platform(),
                     seed,
@@ -2065,6 +2157,7 @@ mod tests {
     #[test]
     fn transcripts_number_the_steps_and_say_why_the_last_failed() {
         let run = Run {
+            judged: None,
             taken: vec![
                 Taken {
                     description: "provision A (plan test)".into(),

@@ -29,6 +29,14 @@ pub struct Visit {
     pub cookies: BTreeMap<String, String>,
 }
 
+impl Visit {
+    /// Whether any answer along the way set a cookie: what a login that lets the browser in
+    /// does to open its session.
+    pub fn opened_session(&self) -> bool {
+        !self.cookies.is_empty()
+    }
+}
+
 pub(crate) const SSO_CHECKS: &[&str] = &[
     "sso.login",
     "sso.rejects-bad-token",
@@ -193,36 +201,39 @@ impl Suite<'_> {
         futures_util::future::join_all(logins.iter().map(|login| self.visit(login))).await
     }
 
-    /// A login that must be refused: the provider's first answer must be a refusal status.
+    /// A login that must be refused, as the dialect counts refusals. A failure is judged on
+    /// the login itself, whose exchange is the evidence shown, not the page it led to.
     fn expect_refused(&mut self, id: &str, visit: Option<Visit>, what: &str) {
         let Some(visit) = visit else {
             return;
         };
         self.record_visit(id, &visit);
-        let rejected = self.dialect.expectations().sso_rejected;
+        let refusal = self.dialect.expectations().sso_refusal;
+        let Some(judged) = visit.exchanges.first() else {
+            return;
+        };
         match &visit.first {
-            Ok(response) if rejected.contains(&response.status) => self.book.pass(id),
+            Ok(response) if refusal.refuses(response, visit.opened_session()) => {
+                self.book.pass(id);
+            }
             Ok(response) => {
                 let ending = match &visit.last {
-                    Ok(page) if page.status == 200 => {
+                    Ok(page) if page.status == 200 && visit.exchanges.len() > 1 => {
                         " and the browser ended on a 200 page".to_string()
                     }
                     _ => String::new(),
                 };
-                self.book.fail(
+                self.book.fail_on(
                     id,
                     format!(
                         "{what} was not refused: expected {}, got {}{ending}",
-                        rejected
-                            .iter()
-                            .map(u16::to_string)
-                            .collect::<Vec<_>>()
-                            .join(" or "),
+                        refusal.describe(),
                         describe_response(response)
                     ),
+                    judged,
                 );
             }
-            Err(error) => self.book.fail(id, format!("{what}: {error}")),
+            Err(error) => self.book.fail_on(id, format!("{what}: {error}"), judged),
         }
     }
 
@@ -240,15 +251,29 @@ impl Suite<'_> {
         for id in ["sso.nav-cookie", "sso.layout", "sso.html"] {
             self.record_visit(id, &visit);
         }
-        let failed = match &visit.last {
-            Ok(page) if page.status == 200 => {
+        let refusal = self.dialect.expectations().sso_refusal;
+        let failed = match (&visit.first, &visit.last) {
+            // A redirect the platform counts as a refusal may still land on a 200 page (a
+            // sign-in form): no session was opened, so nobody is logged in.
+            (Ok(first), _)
+                if first.is_redirect() && refusal.refuses(first, visit.opened_session()) =>
+            {
+                format!(
+                    "a valid login was sent away ({} to {}) without opening a session, which \
+                     counts as a refusal on this platform",
+                    first.status,
+                    self.redactor
+                        .redact(first.header("location").unwrap_or("nowhere"))
+                )
+            }
+            (_, Ok(page)) if page.status == 200 => {
                 self.book.pass("sso.login");
                 self.facts.login = Ok(());
                 self.page_checks(&visit, page, self.legacy_sso);
                 return;
             }
-            Ok(page) => format!("a valid login ended on {}", describe_response(page)),
-            Err(reason) => format!("a valid login did not reach a page: {reason}"),
+            (_, Ok(page)) => format!("a valid login ended on {}", describe_response(page)),
+            (_, Err(reason)) => format!("a valid login did not reach a page: {reason}"),
         };
         self.book.fail("sso.login", failed);
         let unmet = Unmet::failed("no working login", "sso.login");
@@ -310,10 +335,27 @@ impl Suite<'_> {
     }
 
     async fn token_kinds(&mut self, resource: &Resource) {
-        let kinds = self.dialect.expectations().sso_token_kinds;
-        if kinds.len() < 2 {
+        let every_kind = self.dialect.expectations().sso_token_kinds;
+        if every_kind.len() < 2 {
             self.book
                 .skip("sso.token-kinds", "the platform sends one token kind");
+            return;
+        }
+        let uuid_known = !resource.input.uuid.is_empty();
+        let kinds: Vec<TokenKind> = every_kind
+            .iter()
+            .copied()
+            .filter(|kind| uuid_known || !kind.minted_from_uuid())
+            .collect();
+        if kinds.len() < 2 {
+            self.book.skip(
+                "sso.token-kinds",
+                format!(
+                    "the uuid of resource `{}` is not known (no live ledger entry names it; give \
+                     it with --uuid), and the other token kinds are minted from it",
+                    resource.id
+                ),
+            );
             return;
         }
         let mut honoured = Vec::new();
@@ -328,7 +370,12 @@ impl Suite<'_> {
                 return;
             };
             self.record_visit("sso.token-kinds", &visit);
-            if matches!(&visit.last, Ok(page) if page.status == 200) {
+            let refusal = self.dialect.expectations().sso_refusal;
+            let refused = visit
+                .first
+                .as_ref()
+                .is_ok_and(|first| refusal.refuses(first, visit.opened_session()));
+            if !refused && matches!(&visit.last, Ok(page) if page.status == 200) {
                 honoured.push(kind_name(*kind));
             } else {
                 ignored.push(kind_name(*kind));

@@ -6,7 +6,8 @@ use heroku_adapter::Heroku;
 use http_runner::{Ledger, RunOptions, run_suite};
 use manifest_core::report::{CheckResult, Status};
 use manifest_core::{Dialect, Report, Source};
-use reference_addon::{Fault, ReferenceAddon};
+use reference_addon::{Fault, Mode, ReferenceAddon};
+use scalingo_adapter::Scalingo;
 
 struct Outcome {
     report: Report,
@@ -66,12 +67,13 @@ fn cascaded_skips(report: &Report) -> Vec<String> {
 
 #[tokio::test]
 async fn a_numeric_id_and_endpoints_that_ignore_credentials_are_each_reported() {
-    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM).faults([
-        Fault::ProvisionNumericId,
-        Fault::AcceptsWrongPassword,
-        Fault::PlanChangeSkipsAuth,
-        Fault::DeprovisionSkipsAuth,
-    ]);
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
+        .mode(Mode::NumericIds)
+        .faults([
+            Fault::AcceptsWrongPassword,
+            Fault::PlanChangeSkipsAuth,
+            Fault::DeprovisionSkipsAuth,
+        ]);
     let outcome = run(&Heroku, addon, options()).await;
     let report = &outcome.report;
     for id in ["provision.auth", "plan-change.auth", "deprovision.auth"] {
@@ -159,6 +161,38 @@ async fn refusal_checks_are_skipped_when_no_valid_login_works() {
     assert_eq!(outcome.live, Vec::<String>::new());
 }
 
+/// On Scalingo a redirect that opens no session is a refusal too: a valid login sent away like
+/// that is no working login, and the refusal checks are skipped, not passed.
+#[tokio::test]
+async fn a_valid_login_refused_by_redirect_leaves_the_refusal_checks_skipped() {
+    let addon = ReferenceAddon::new(scalingo_adapter::PLATFORM)
+        .mode(Mode::RedirectRefusal)
+        .fault(Fault::SsoRefusesValidLogins);
+    let outcome = run(&Scalingo, addon, options()).await;
+    let report = &outcome.report;
+    let login = check(report, "sso.login");
+    assert_eq!(login.status, Status::Fail);
+    assert!(
+        login.message.contains("without opening a session"),
+        "{}",
+        login.message
+    );
+    for id in [
+        "sso.rejects-bad-token",
+        "sso.rejects-stale-timestamp",
+        "sso.rejects-future-timestamp",
+        "sso.rejects-other-resource",
+    ] {
+        let refusal = check(report, id);
+        assert_eq!(refusal.status, Status::Skip, "{id}");
+        assert_eq!(
+            refusal.message, "no working login: sso.login failed",
+            "{id}"
+        );
+    }
+    assert_eq!(outcome.live, Vec::<String>::new());
+}
+
 #[tokio::test]
 async fn only_manifest_checks_send_nothing() {
     let running = ReferenceAddon::new(heroku_adapter::PLATFORM)
@@ -184,4 +218,36 @@ async fn only_manifest_checks_send_nothing() {
             .all(|check| check.status == Status::Pass)
     );
     running.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_failure_shows_the_request_it_was_judged_on_last() {
+    let addon = ReferenceAddon::new(heroku_adapter::PLATFORM)
+        .faults([Fault::SsoAcceptsAnyToken, Fault::AcceptsWrongPassword]);
+    let outcome = run(&Heroku, addon, options()).await;
+    let report = &outcome.report;
+    // The forged login was let in and led to the dashboard; what broke the rule is the login.
+    let forged = check(report, "sso.rejects-bad-token");
+    assert_eq!(forged.status, Status::Fail);
+    let judged = forged.exchanges.last().expect("evidence");
+    assert_eq!(judged.request.method, "POST", "{}", judged.curl);
+    assert!(
+        judged.request.url.ends_with("/heroku/sso"),
+        "{}",
+        judged.curl
+    );
+    // Of all the credential probes, the one that was accepted.
+    let auth = check(report, "provision.auth");
+    assert_eq!(auth.status, Status::Fail);
+    let judged = auth.exchanges.last().expect("evidence");
+    let wrong_password = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        "reference-db:conform-wrong-password",
+    );
+    assert!(judged.curl.contains(&wrong_password), "{}", judged.curl);
+    assert!(
+        judged.response.as_ref().is_some_and(|r| r.status != 401),
+        "{judged:?}"
+    );
+    assert_eq!(outcome.live, Vec::<String>::new());
 }

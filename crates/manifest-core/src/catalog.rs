@@ -301,6 +301,14 @@ pub static CATALOG: &[CheckDef] = &[
         "Near misses derived from where the platform puts its credentials are sent, each its own exchange, and each must be refused: no credentials; for a Basic user and password a wrong or empty user, a wrong or empty password, the password with a character appended (providers that compare only a prefix), truncated, with its case changed, followed by an extra `:` field, and a Basic value without a colon; for a token the wrong, empty, appended-to, truncated and case-changed token. A refusal is 401; anything else, above all a success, fails and names the probe. Evidence shows each forged value as sent, except that one derived from the real secret is masked."
     ),
     check!(
+        "provision.auth-before-parse",
+        Should,
+        ALL,
+        Beyond("a provider that reads the body first tells strangers what it accepts"),
+        "a malformed provision body with wrong credentials is refused with 401, not a parse error",
+        "A provision whose body is not JSON is sent with a wrong password (Bitrise: a wrong token). The credentials must be checked before anything else, so the answer must be the refusal (401), not a 400 or 422 about the body: a provider that parses first answers strangers with what it expects to read, and runs its parser on anything anyone sends. No platform documents the order, so this only warns."
+    ),
+    check!(
         "provision.idempotent",
         Must,
         ALL,
@@ -364,6 +372,14 @@ pub static CATALOG: &[CheckDef] = &[
         OfficialTester("kensa (wrong password only)"),
         "a plan change with wrong or missing credentials is refused with 401",
         "The same near misses as for provisioning are sent to the plan change endpoint of a live resource; each must be refused with 401 and the plan must not change."
+    ),
+    check!(
+        "plan-change.auth-before-parse",
+        Should,
+        ALL,
+        Beyond("a provider that reads the body first tells strangers what it accepts"),
+        "a malformed plan change body with wrong credentials is refused with 401, not a parse error",
+        "A plan change whose body is not JSON is sent with a wrong password (Bitrise: a wrong token), for the live resource when there is one, else for a made-up id. As for provisioning, the credentials must be checked first, so the answer must be 401, not a 400 or 422 about the body. No platform documents the order, so this only warns."
     ),
     check!(
         "plan-change.config",

@@ -34,6 +34,8 @@ pub struct Ctx {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProvisionInput {
     /// The platform's id for this add-on resource; the idempotency key on Heroku and Scalingo.
+    /// Empty for a resource known only by the provider's id whose uuid nobody recorded: a login
+    /// to it then carries only what does not need the uuid.
     pub uuid: String,
     /// The app's short id (Bitrise `app_slug`, Scalingo `app_id`); the idempotency key on Bitrise.
     pub app_slug: String,
@@ -97,6 +99,14 @@ pub enum TokenKind {
     Sha256,
 }
 
+impl TokenKind {
+    /// Whether the token is minted from the platform's id of the resource (the uuid), which a
+    /// resource known only by the provider's id lacks.
+    pub fn minted_from_uuid(self) -> bool {
+        matches!(self, TokenKind::Resource | TokenKind::UserScoped)
+    }
+}
+
 /// One single sign-on attempt the engine wants made.
 #[derive(Debug, Clone)]
 pub struct SsoLogin {
@@ -152,8 +162,8 @@ pub struct Expectations {
     pub id_max_len: Option<usize>,
     /// How old an SSO timestamp may be.
     pub sso_window: Duration,
-    /// Statuses that mean "login refused".
-    pub sso_rejected: &'static [u16],
+    /// What counts as a refused login.
+    pub sso_refusal: SsoRefusal,
     /// The token kinds the platform sends on every login.
     pub sso_token_kinds: &'static [TokenKind],
     /// Whether each of `sso_token_kinds` must open the dashboard on its own: the platform sends
@@ -168,6 +178,42 @@ pub struct Expectations {
     pub default_plan: &'static str,
     pub default_plan_change_to: &'static str,
     pub default_region: &'static str,
+}
+
+/// What a platform counts as a refused login, judged on the provider's first answer to it and on
+/// whether the login opened a session (set a cookie) on its way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SsoRefusal {
+    /// Statuses of the first answer that refuse the login.
+    pub statuses: &'static [u16],
+    /// Whether a redirect away that opens no session refuses the login too: a provider may send
+    /// a browser it does not let in back to its own sign-in page (Scalingo).
+    pub redirect_without_session: bool,
+}
+
+impl SsoRefusal {
+    /// Whether a login whose first answer was `first` was refused; `session_opened` says whether
+    /// any answer along the way set a cookie.
+    pub fn refuses(&self, first: &HttpResponse, session_opened: bool) -> bool {
+        self.statuses.contains(&first.status)
+            || (self.redirect_without_session && first.is_redirect() && !session_opened)
+    }
+
+    /// What a refusal looks like, for messages: "403", "401 or 403, or a redirect that opens no
+    /// session".
+    pub fn describe(&self) -> String {
+        let statuses: Vec<String> = self.statuses.iter().map(u16::to_string).collect();
+        let statuses = match statuses.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        };
+        match (statuses.is_empty(), self.redirect_without_session) {
+            (_, false) => statuses,
+            (true, true) => "a redirect that opens no session".into(),
+            (false, true) => format!("{statuses}, or a redirect that opens no session"),
+        }
+    }
 }
 
 /// The secrets a fresh manifest skeleton gets.
@@ -290,6 +336,42 @@ mod tests {
             email: "user@example.com".into(),
             user_id: "user-42".into(),
         }
+    }
+
+    fn answer(status: u16, location: Option<&str>) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: location
+                .map(|location| ("Location".to_string(), location.to_string()))
+                .into_iter()
+                .collect(),
+            body: Vec::new(),
+            truncated: false,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn a_redirect_refuses_a_login_only_where_the_platform_says_so_and_no_session_opened() {
+        let statuses_only = SsoRefusal {
+            statuses: &[403],
+            redirect_without_session: false,
+        };
+        let redirects_too = SsoRefusal {
+            statuses: &[401, 403],
+            redirect_without_session: true,
+        };
+        let away = answer(302, Some("https://example.com/sign-in"));
+        assert!(statuses_only.refuses(&answer(403, None), false));
+        assert!(!statuses_only.refuses(&away, false));
+        assert!(redirects_too.refuses(&away, false));
+        assert!(!redirects_too.refuses(&away, true));
+        assert!(!redirects_too.refuses(&answer(200, None), false));
+        assert_eq!(statuses_only.describe(), "403");
+        assert_eq!(
+            redirects_too.describe(),
+            "401 or 403, or a redirect that opens no session"
+        );
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub enum Body {
     Json(serde_json::Value),
     /// `application/x-www-form-urlencoded`, in order.
     Form(Vec<(String, String)>),
+    /// Text sent as `application/json` that is not JSON: a probe of whether a provider reads
+    /// the body before it checks the credentials.
+    MalformedJson(&'static str),
 }
 
 /// A request a dialect wants sent. Credentials stay separate from the headers so the engine can

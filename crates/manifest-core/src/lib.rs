@@ -29,6 +29,7 @@ pub use catalog::{CheckDef, CheckId, Level, RuleSource};
 pub use diagnostics::{Diagnostic, Diagnostics, Severity, Span};
 pub use dialect::{
     Ctx, Dialect, Expectations, ProvisionInput, ProvisionReply, Recognition, Resource, SsoLogin,
+    SsoRefusal,
 };
 pub use model::{
     Credentials, Endpoints, Environment, Forgery, Manifest, Plan, Platform, SsoTransport,

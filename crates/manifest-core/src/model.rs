@@ -169,6 +169,9 @@ pub struct Forgery {
     pub credentials: Option<Credentials>,
 }
 
+const WRONG_PASSWORD: &str = "a wrong password";
+const WRONG_TOKEN: &str = "a wrong token";
+
 /// How a probe value derived from the real secret is printed. Replacing the secret textually
 /// would miss these (a truncated or case-changed secret is not the secret), and printing them
 /// would give away all but a character of it, so only what was done and the length are shown.
@@ -237,7 +240,7 @@ impl Credentials {
                     format!(":{hidden}"),
                 ));
                 let wrong = format!("{username}:conform-wrong-password");
-                forgeries.push(basic("a wrong password", wrong.clone(), wrong));
+                forgeries.push(basic(WRONG_PASSWORD, wrong.clone(), wrong));
                 if !password.is_empty() {
                     let empty = format!("{username}:");
                     forgeries.push(basic("an empty password", empty.clone(), empty));
@@ -288,7 +291,7 @@ impl Credentials {
                     }),
                 };
                 let wrong = "conform-wrong-token".to_string();
-                forgeries.push(header("a wrong token", wrong.clone(), wrong));
+                forgeries.push(header(WRONG_TOKEN, wrong.clone(), wrong));
                 if !token.is_empty() {
                     forgeries.push(header("an empty token", String::new(), String::new()));
                 }
@@ -310,6 +313,14 @@ impl Credentials {
             Credentials::Forged { .. } => {}
         }
         forgeries
+    }
+
+    /// The plainest of [`Credentials::forgeries`]: the right user with a wrong password, or a
+    /// wrong token; `None` for a probe.
+    pub fn wrong_secret(&self) -> Option<Forgery> {
+        self.forgeries()
+            .into_iter()
+            .find(|forgery| matches!(forgery.label, WRONG_PASSWORD | WRONG_TOKEN))
     }
 
     /// The secret part, for redaction (of a probe: the value sent).

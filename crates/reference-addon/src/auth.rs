@@ -144,7 +144,12 @@ mod tests {
             password: "pa:ss".into(),
             sso_salt: "salt".into(),
         };
-        let state = AddonState::new(Default::default(), secrets, std::time::Duration::ZERO);
+        let state = AddonState::new(
+            Default::default(),
+            Default::default(),
+            secrets,
+            std::time::Duration::ZERO,
+        );
         let basic_credentials = |headers: &HeaderMap| basic_credentials(&state, headers);
         assert_eq!(
             basic_credentials(&headers(&format!("basic {encoded}"))),

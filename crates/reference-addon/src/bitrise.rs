@@ -102,6 +102,9 @@ async fn provision(
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
+    if state.has(Fault::ParsesBodyBeforeAuth) {
+        parse_body::<ProvisionRequest>(&body, "provision request")?;
+    }
     if !token_auth_passes(&state, &headers, Call::Provision) {
         return Err(token_refused());
     }
@@ -148,6 +151,9 @@ async fn change_plan(
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
+    if state.has(Fault::ParsesBodyBeforeAuth) {
+        parse_body::<PlanChangeRequest>(&body, "plan change request")?;
+    }
     if !token_auth_passes(&state, &headers, Call::PlanChange) {
         return Err(token_refused());
     }

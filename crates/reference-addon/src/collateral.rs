@@ -18,6 +18,9 @@ impl Fault {
             | Fault::IgnoresFieldsAfterPassword
             | Fault::AcceptsBasicWithoutColon
             | Fault::DeprovisionSkipsAuth => &["deprovision.status", "lifecycle.run"],
+            // Credentials never refused cannot be refused before the body is read either.
+            Fault::AcceptsWrongPassword => &["provision.auth-before-parse"],
+            Fault::PlanChangeSkipsAuth => &["plan-change.auth-before-parse"],
             // An answer that names no usable resource leaves nothing to follow through.
             Fault::ProvisionHtmlBody | Fault::ProvisionWithoutId | Fault::EmptyId => {
                 &["lifecycle.run"]

@@ -103,6 +103,10 @@ faults! {
         on [Heroku, Scalingo, Bitrise],
         proves ["plan-change.auth"],
         "plan changes are carried out without looking at the credentials";
+    ParsesBodyBeforeAuth = "parses-body-before-auth",
+        on [Heroku, Scalingo, Bitrise],
+        proves ["provision.auth-before-parse", "plan-change.auth-before-parse"],
+        "provisions and plan changes read the body before checking the credentials, so a malformed body with wrong credentials is answered 400 about the body instead of 401; well-formed requests with wrong credentials are still refused";
     DeprovisionSkipsAuth = "deprovision-skips-auth",
         on [Heroku, Scalingo, Bitrise],
         proves ["deprovision.auth"],
@@ -127,10 +131,6 @@ faults! {
         on [Heroku, Scalingo],
         proves ["provision.id"],
         "the provision answer leaves out the id (nothing is kept, since the platform could never address it)";
-    ProvisionNumericId = "provision-numeric-id",
-        on [Heroku, Scalingo],
-        proves ["provision.id"],
-        "every resource is numbered and the provision answer gives its id as a JSON number; the platform addresses it as that number's string, which older Heroku documents show and Heroku's own tester accepts, so provision.id only warns and everything else works";
     EmptyId = "empty-id",
         on [Scalingo],
         proves ["provision.id"],

@@ -21,7 +21,7 @@
 //! A command line server runs [`ReferenceAddon::start_on`] and then
 //! [`RunningAddon::run_until`] with `ctrl_c`.
 //!
-//! Layout: [`fault`] lists the faults; `state` and `store` hold what every platform shares,
+//! Layout: [`fault`] lists the faults, [`mode`] the correct but unusual designs; `state` and `store` hold what every platform shares,
 //! `lifecycle` provisions, changes plans and deprovisions with the faults applied, and `auth`,
 //! `sso` and `reply` hold the pieces of requests and answers the platforms have in common. Each
 //! platform has its own router module (`heroku`, `scalingo`, `bitrise`) that reads its requests and
@@ -35,6 +35,7 @@ mod bitrise;
 mod heroku;
 mod lifecycle;
 mod manifest_fault;
+pub mod mode;
 mod random;
 mod reply;
 mod scalingo;
@@ -58,6 +59,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use fault::{Fault, UnknownFault};
+pub use mode::Mode;
 
 use crate::random::random_hex;
 use crate::state::{AddonState, Secrets};
@@ -73,6 +75,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub struct ReferenceAddon {
     platform: Platform,
     faults: BTreeSet<Fault>,
+    modes: BTreeSet<Mode>,
     sso_transport: SsoTransport,
     slow_delay: Duration,
     delay_per_concurrent_request: Duration,
@@ -86,6 +89,7 @@ impl ReferenceAddon {
         Self {
             platform,
             faults: BTreeSet::new(),
+            modes: BTreeSet::new(),
             sso_transport: SsoTransport::Post,
             slow_delay: Duration::from_secs(4),
             delay_per_concurrent_request: Duration::ZERO,
@@ -119,6 +123,12 @@ impl ReferenceAddon {
 
     pub fn faults(self, faults: impl IntoIterator<Item = Fault>) -> Self {
         faults.into_iter().fold(self, Self::fault)
+    }
+
+    /// Follows a correct but unusual design instead of the default one; call again for several.
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.modes.insert(mode);
+        self
     }
 
     /// Heroku: `Post` serves the object form of the manifest (`base_url` and `sso_url`), `Get`
@@ -167,6 +177,16 @@ impl ReferenceAddon {
                 format!("the fault `{fault}` does not exist on {}", self.platform),
             ));
         }
+        if let Some(mode) = self
+            .modes
+            .iter()
+            .find(|mode| !mode.platforms().contains(&self.platform))
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("the mode `{mode}` does not exist on {}", self.platform),
+            ));
+        }
 
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
@@ -186,7 +206,7 @@ impl ReferenceAddon {
             &self.faults,
             (protocol.manifest)(&secrets, &origin(addr), self.sso_transport),
         );
-        let mut state = AddonState::new(self.faults, secrets, self.slow_delay);
+        let mut state = AddonState::new(self.faults, self.modes, secrets, self.slow_delay);
         state.asynchronous = self.asynchronous;
         state.delay_per_concurrent_request = self.delay_per_concurrent_request;
         let state = Arc::new(state);

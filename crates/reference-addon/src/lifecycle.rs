@@ -9,6 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use crate::fault::Fault;
+use crate::mode::Mode;
 use crate::random::random_hex;
 use crate::reply::{
     Answer, Refusal, already_deprovisioned, internal, never_provisioned, refusal, unauthorized,
@@ -141,11 +142,16 @@ pub(crate) async fn provision(
     }
 
     let Provisioned { resource, created } = state.provision(key, plan).await.map_err(internal)?;
+    if !created
+        && state.in_mode(Mode::CachedReplay)
+        && let Some((status, body)) = state.first_answer(key)
+    {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+        return Ok((status, Json(body)).into_response());
+    }
     let mut answer = Map::new();
     match resource.id.parse::<u32>() {
-        Ok(number) if state.has(Fault::ProvisionNumericId) => {
-            answer.insert("id".into(), number.into())
-        }
+        Ok(number) if state.in_mode(Mode::NumericIds) => answer.insert("id".into(), number.into()),
         _ => answer.insert("id".into(), resource.id.clone().into()),
     };
     let config = if state.has(Fault::NullConfig) {
@@ -169,7 +175,11 @@ pub(crate) async fn provision(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(Value::Object(answer))).into_response())
+    let answer = Value::Object(answer);
+    if created {
+        state.remember_answer(key, status.as_u16(), answer.clone());
+    }
+    Ok((status, Json(answer)).into_response())
 }
 
 /// The answer of a provider whose id the platform cannot use. Nothing is kept: the platform
@@ -217,7 +227,13 @@ pub(crate) async fn change_plan(
     if !offering.offers(plan) && !state.has(Fault::PlanChangeAcceptsUnknownPlan) {
         return Err(offering.unknown_plan(plan));
     }
-    let resource = match state.change_plan(id, plan) {
+    // A provider that moves the resource to another cluster issues it new credentials there.
+    let token = if state.in_mode(Mode::CurrentStateReplay) {
+        Some(random_hex(16).map_err(internal)?)
+    } else {
+        None
+    };
+    let resource = match state.change_plan(id, plan, token) {
         Some(resource) => resource,
         None if state.has(Fault::PlanChangeInventsResource) => Resource {
             id: id.to_owned(),

@@ -19,9 +19,10 @@ use serde_json::Value;
 use crate::auth::{Call, basic_auth_passes};
 use crate::fault::Fault;
 use crate::lifecycle::{self, Offering, TOKEN_VAR, URL_VAR};
+use crate::mode::Mode;
 use crate::reply::{
-    Answer, forbidden, internal, login_redirect, message, no_such_endpoint, parse_body, refusal,
-    unauthorized,
+    Answer, Refusal, forbidden, internal, login_redirect, message, no_such_endpoint, parse_body,
+    refusal, unauthorized,
 };
 use crate::sso::{form_fields, session_cookie, session_opens, timestamp_acceptable};
 use crate::state::{AddonState, Secrets};
@@ -30,6 +31,8 @@ use crate::store::Resource;
 /// The Basic auth user, which is also the add-on's name.
 pub(crate) const USERNAME: &str = "reference-db";
 const PRODUCTION_ROOT: &str = "https://reference-db.example";
+/// Where the add-on made to refuse logins by redirect sends a browser it does not let in.
+const SIGN_IN: &str = "/scalingo/sign-in";
 
 const OFFERING: Offering = Offering {
     plans: &["free", "pro", "enterprise"],
@@ -101,6 +104,7 @@ pub(crate) fn router() -> Router<Arc<AddonState>> {
             put(change_plan).delete(deprovision),
         )
         .route("/scalingo/sso", get(sso))
+        .route(SIGN_IN, get(sign_in))
         .route("/scalingo/dashboard/{id}", get(dashboard))
         .fallback(|| async { no_such_endpoint() })
 }
@@ -126,6 +130,9 @@ async fn provision(
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
+    if state.has(Fault::ParsesBodyBeforeAuth) {
+        parse_body::<ProvisionRequest>(&body, "provision request")?;
+    }
     if !basic_auth_passes(&state, &headers, Call::Provision) {
         return Err(unauthorized().into());
     }
@@ -147,6 +154,9 @@ async fn change_plan(
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
+    if state.has(Fault::ParsesBodyBeforeAuth) {
+        parse_body::<PlanChangeRequest>(&body, "plan change request")?;
+    }
     if !basic_auth_passes(&state, &headers, Call::PlanChange) {
         return Err(unauthorized().into());
     }
@@ -180,14 +190,36 @@ async fn sso(
     if state.has(Fault::SsoNeedsProvisioningCredentials)
         && !basic_auth_passes(&state, &headers, Call::Login)
     {
-        return Err(unauthorized().into());
+        return Err(refuse_login(&state, unauthorized()));
     }
     let fields = form_fields(query.unwrap_or_default().as_bytes());
-    let resource = verify_login(&state, &fields).ok_or_else(forbidden)?;
+    let Some(resource) = verify_login(&state, &fields) else {
+        return Err(refuse_login(&state, forbidden()));
+    };
     let session = state.open_session(&resource.id).map_err(internal)?;
     login_redirect(
         format!("/scalingo/dashboard/{}", resource.id),
         vec![session_cookie(&session)],
+    )
+}
+
+/// A refused login: `status_answer`, or, for the add-on made to refuse by redirect, the sign-in
+/// page, reached without a session.
+fn refuse_login(state: &AddonState, status_answer: axum::response::Response) -> Refusal {
+    if !state.in_mode(Mode::RedirectRefusal) {
+        return status_answer.into();
+    }
+    match login_redirect(SIGN_IN.to_owned(), Vec::new()) {
+        Ok(redirect) => redirect.into(),
+        Err(refusal) => refusal,
+    }
+}
+
+async fn sign_in() -> Html<&'static str> {
+    Html(
+        "<!DOCTYPE html>\n<html>\n<head><title>Reference DB</title></head>\n<body>\n\
+         <h1>Sign in to Reference DB</h1>\n<p>Open the add-on from your Scalingo dashboard.</p>\n\
+         </body>\n</html>\n",
     )
 }
 

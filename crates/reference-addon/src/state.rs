@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::fault::Fault;
+use crate::mode::Mode;
 use crate::random::random_hex;
 use crate::store::{Lookup, Resource, Store};
 
@@ -52,11 +53,15 @@ impl Drop for InFlight<'_> {
 #[derive(Debug)]
 pub(crate) struct AddonState {
     faults: BTreeSet<Fault>,
+    modes: BTreeSet<Mode>,
     pub secrets: Secrets,
     /// Answer provisions with 202 and report them ready through the callback URL (Heroku).
     pub asynchronous: bool,
     slow_delay: Duration,
     store: Mutex<Store>,
+    /// Idempotency key → the first answer its provision got (status and JSON body), for the
+    /// add-on that replays answers from a cache.
+    answers: Mutex<HashMap<String, (u16, serde_json::Value)>>,
     /// Session cookie value → the resource whose dashboard it opens.
     sessions: Mutex<HashMap<String, String>>,
     requests: AtomicUsize,
@@ -67,13 +72,20 @@ pub(crate) struct AddonState {
 }
 
 impl AddonState {
-    pub fn new(faults: BTreeSet<Fault>, secrets: Secrets, slow_delay: Duration) -> Self {
+    pub fn new(
+        faults: BTreeSet<Fault>,
+        modes: BTreeSet<Mode>,
+        secrets: Secrets,
+        slow_delay: Duration,
+    ) -> Self {
         Self {
             faults,
+            modes,
             secrets,
             asynchronous: false,
             slow_delay,
             store: Mutex::default(),
+            answers: Mutex::default(),
             sessions: Mutex::default(),
             requests: AtomicUsize::new(0),
             in_flight: AtomicUsize::new(0),
@@ -84,6 +96,29 @@ impl AddonState {
 
     pub fn has(&self, fault: Fault) -> bool {
         self.faults.contains(&fault)
+    }
+
+    pub fn in_mode(&self, mode: Mode) -> bool {
+        self.modes.contains(&mode)
+    }
+
+    /// The first answer the provision with idempotency key `key` got, as stored by
+    /// [`AddonState::remember_answer`].
+    pub fn first_answer(&self, key: &str) -> Option<(u16, serde_json::Value)> {
+        self.answers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+            .cloned()
+    }
+
+    /// Stores the answer that created the resource of `key`, replacing any earlier one (the key
+    /// may have named a resource deprovisioned since).
+    pub fn remember_answer(&self, key: &str, status: u16, body: serde_json::Value) {
+        self.answers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key.to_owned(), (status, body));
     }
 
     /// The store, even after a handler panicked while holding it: every update is a single
@@ -198,7 +233,7 @@ impl AddonState {
         }
         let id = if self.has(Fault::LongId) {
             store.fresh_id_of(LONG_ID_BYTES)?
-        } else if self.has(Fault::ProvisionNumericId) {
+        } else if self.in_mode(Mode::NumericIds) {
             store.fresh_numeric_id()?
         } else {
             store.fresh_id()?
@@ -223,11 +258,15 @@ impl AddonState {
         self.store().lookup(id)
     }
 
-    /// Moves a live resource to `plan`; `None` when `id` is not live.
-    pub fn change_plan(&self, id: &str, plan: &str) -> Option<Resource> {
+    /// Moves a live resource to `plan`, with a new `token` when one is given; `None` when `id`
+    /// is not live.
+    pub fn change_plan(&self, id: &str, plan: &str, token: Option<String>) -> Option<Resource> {
         let mut store = self.store();
         let resource = store.live_mut(id)?;
         resource.plan = plan.to_owned();
+        if let Some(token) = token {
+            resource.token = token;
+        }
         Some(resource.clone())
     }
 

@@ -19,7 +19,7 @@ mod testing;
 
 use std::time::Duration;
 
-use manifest_core::dialect::{SkeletonSecrets, TokenKind};
+use manifest_core::dialect::{SkeletonSecrets, SsoRefusal, TokenKind};
 use manifest_core::http::{HttpRequest, HttpResponse};
 use manifest_core::{
     Ctx, Diagnostic, Diagnostics, Dialect, Expectations, Manifest, Platform, ProvisionInput,
@@ -40,7 +40,10 @@ pub struct Scalingo;
 /// provision, 204 with no body on deprovision, `id` of at most 255 characters, the SHA-1 login
 /// token) and scalingo-addon-api-tester (the statuses it accepted). 202 is an ordinary success:
 /// Scalingo has no asynchronous provisioning callback. Scalingo publishes no deadline and no
-/// login window: 30 s and 5 minutes are our own limits, in line with the other platforms.
+/// login window: 30 s and 5 minutes are our own limits, in line with the other platforms. A
+/// login the provider does not let in may also be sent away by a redirect that opens no session
+/// (to the provider's own sign-in page): Scalingo's browser-facing login has no refusal status
+/// of its own.
 static EXPECTATIONS: Expectations = Expectations {
     provision_ok: &[200, 201, 202],
     provision_async: None,
@@ -54,7 +57,10 @@ static EXPECTATIONS: Expectations = Expectations {
     deadline_must: Duration::from_secs(30),
     id_max_len: Some(255),
     sso_window: Duration::from_secs(300),
-    sso_rejected: &[401, 403],
+    sso_refusal: SsoRefusal {
+        statuses: &[401, 403],
+        redirect_without_session: true,
+    },
     sso_token_kinds: &[TokenKind::Id],
     sso_every_token_kind_required: false,
     sso_page_markers: &[],
@@ -174,7 +180,8 @@ mod tests {
         assert_eq!(expectations.deadline_must, Duration::from_secs(30));
         assert_eq!(expectations.id_max_len, Some(255));
         assert_eq!(expectations.sso_window, Duration::from_secs(300));
-        assert_eq!(expectations.sso_rejected, [401, 403]);
+        assert_eq!(expectations.sso_refusal.statuses, [401, 403]);
+        assert!(expectations.sso_refusal.redirect_without_session);
         assert_eq!(expectations.sso_token_kinds, [TokenKind::Id]);
         assert!(expectations.sso_page_markers.is_empty());
         assert_eq!(

@@ -170,6 +170,7 @@ impl Global {
             cases: 1,
             concurrency: http_runner::DEFAULT_CONCURRENCY as u32,
             resource: None,
+            uuid: None,
             sso_window: None,
             legacy_sso: false,
             ledger: self.ledger.clone(),

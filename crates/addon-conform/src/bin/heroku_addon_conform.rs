@@ -141,6 +141,7 @@ impl Global {
             cases: 1,
             concurrency: http_runner::DEFAULT_CONCURRENCY as u32,
             resource,
+            uuid: None,
             sso_window: None,
             legacy_sso: false,
             ledger: None,
@@ -184,6 +185,7 @@ fn translate(heroku: HerokuCli) -> Result<addon_conform::Cli, CliError> {
             environment: global.environment(),
             id,
             uuid: None,
+            ledger: None,
             open: false,
         }),
         HerokuCommand::Test(TestCommand::Manifest) => {

@@ -2,10 +2,11 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use http_runner::Ledger;
 use manifest_core::dialect::{ProvisionInput, Resource, SsoLogin, TokenMint};
 use manifest_core::http::{Body, HttpRequest, Method};
 use manifest_core::{Ctx, Dialect, Environment, Manifest, Secret};
@@ -71,7 +72,8 @@ fn known_resource(id: &str, uuid: &str, plan: &str) -> Resource {
     }
 }
 
-/// The browser request of a valid login for resource `id` (platform id `uuid`), minted now.
+/// The browser request of a valid login for resource `id` (platform id `uuid`, empty when not
+/// known), minted now.
 pub fn login_request(
     dialect: &dyn Dialect,
     ctx: &Ctx,
@@ -95,6 +97,21 @@ pub fn login_request(
     dialect
         .sso(ctx, &login)
         .ok_or_else(|| CliError::usage("the manifest has no single sign-on"))
+}
+
+/// The uuid the ledger recorded for the live resource `id` on the provider at `target`, or
+/// nothing (an empty uuid) when no ledger can be read or none names it.
+/// A ledger that does not exist yet is not created: a lookup has nothing to find there.
+fn recorded_uuid(ledger: Option<&Path>, target: &Url, id: &str) -> String {
+    let path = match ledger {
+        Some(path) => Some(path.to_path_buf()),
+        None => Ledger::default_path().ok(),
+    };
+    path.filter(|path| path.exists())
+        .and_then(|path| Ledger::open(path).ok())
+        .and_then(|ledger| ledger.find_live(target, id).ok().flatten())
+        .map(|entry| entry.uuid)
+        .unwrap_or_default()
 }
 
 /// A page that submits the login form as soon as it loads.
@@ -180,8 +197,25 @@ pub fn sso(args: &SsoArgs) -> Result<i32, CliError> {
         .load()
         .map_err(|diagnostics| CliError::Manifest(Box::new(diagnostics)))?;
     let ctx = standalone_ctx(manifest, args.environment)?;
-    let uuid = args.uuid.as_deref().unwrap_or(&args.id);
-    let request = login_request(file.dialect, &ctx, &args.id, uuid)?;
+    let uuid = match &args.uuid {
+        Some(uuid) => uuid.clone(),
+        None => recorded_uuid(args.ledger.as_deref(), &ctx.endpoints.base_url, &args.id),
+    };
+    if uuid.is_empty()
+        && file
+            .dialect
+            .expectations()
+            .sso_token_kinds
+            .iter()
+            .any(|kind| kind.minted_from_uuid())
+    {
+        eprintln!(
+            "note: no live ledger entry names resource `{}` and --uuid was not given; the login \
+             carries only the tokens that do not need its uuid",
+            args.id
+        );
+    }
+    let request = login_request(file.dialect, &ctx, &args.id, &uuid)?;
     let target = login_target(&request)?;
     let window = file.dialect.expectations().sso_window.as_secs() / 60;
     match &target {

@@ -72,6 +72,7 @@ pub fn run_options(args: &TestArgs, seed: u64) -> RunOptions {
         seed,
         cases: args.cases,
         resource: args.resource.clone(),
+        resource_uuid: args.uuid.clone(),
         sso_window: args.sso_window,
         legacy_sso: args.legacy_sso,
         ledger: None,

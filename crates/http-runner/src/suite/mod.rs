@@ -86,6 +86,8 @@ pub struct Suite<'a> {
     pub cases: u32,
     /// A resource named on the command line instead of one the suite provisions.
     pub given_resource: Option<String>,
+    /// The platform's id of the given resource (Heroku's uuid), when known.
+    pub given_uuid: Option<String>,
     /// Set when the provider could not be reached at all.
     pub unreachable: bool,
     /// What the scenarios so far have established, for the needs of the next ones.

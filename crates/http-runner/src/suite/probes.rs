@@ -1,8 +1,13 @@
 //! Credential probes: wrong credentials on every call that carries them must be refused.
 
 use manifest_core::Forgery;
+use manifest_core::http::Body;
 
 use super::*;
+
+/// The body of the probes that must be refused before their body is read: cut off where a JSON
+/// object would go on.
+const MALFORMED_BODY: &str = "{\"plan\": ";
 
 impl<'a> Suite<'a> {
     /// Whether a credential probe was refused, judged by the dialect's refusal statuses; a
@@ -20,7 +25,7 @@ impl<'a> Suite<'a> {
                 } else {
                     "was not refused"
                 };
-                self.book.fail(
+                self.book.fail_on(
                     id,
                     format!(
                         "{} {verdict} on {on}: expected {}, got {}",
@@ -28,12 +33,16 @@ impl<'a> Suite<'a> {
                         statuses(unauthorized),
                         describe_response(response)
                     ),
+                    &sent.exchange,
                 );
                 false
             }
             Err(error) => {
-                self.book
-                    .fail(id, format!("{} on {on}: {error}", forgery.label));
+                self.book.fail_on(
+                    id,
+                    format!("{} on {on}: {error}", forgery.label),
+                    &sent.exchange,
+                );
                 false
             }
         }
@@ -72,6 +81,7 @@ impl<'a> Suite<'a> {
             })
             .collect();
         let answers = self.send_probes(requests).await;
+        let unanswered = answers.len() < probes.len();
         for ((forgery, input), sent) in probes.iter().zip(answers) {
             self.evidence(&["provision.auth"], &sent);
             if !self.judge_probe("provision.auth", forgery, "provision", &sent)
@@ -82,6 +92,66 @@ impl<'a> Suite<'a> {
                 self.deprovision_quietly(&resource).await;
             }
         }
+        if unanswered {
+            self.book.skip(
+                "provision.auth-before-parse",
+                "a credential probe on provision got no answer",
+            );
+            return;
+        }
+        let input = self.inputs.provision(&self.plan);
+        let request = self.dialect.provision(&self.ctx, &input);
+        if let Some(Ok(response)) = self
+            .auth_before_parse("provision.auth-before-parse", request, "provision")
+            .await
+            && let Tracked::Own(id) = self.track_created(&input, &response)
+            && let Some(resource) = self.ledger.find(&id)
+        {
+            self.deprovision_quietly(&resource).await;
+        }
+    }
+
+    /// Sends `request` with a body that is not JSON and a wrong secret: the credentials must be
+    /// refused before the body is read. Returns the answer, or `None` when the credentials
+    /// have no wrong secret to send.
+    async fn auth_before_parse(
+        &mut self,
+        id: &str,
+        mut request: HttpRequest,
+        on: &str,
+    ) -> Option<Result<HttpResponse, TransportError>> {
+        let forgery = self.ctx.credentials.wrong_secret()?;
+        request.credentials = forgery.credentials;
+        request.body = Body::MalformedJson(MALFORMED_BODY);
+        let sent = self.send(request).await;
+        self.evidence(&[id], &sent);
+        let unauthorized = self.expectations().unauthorized;
+        match &sent.response {
+            Ok(response) if unauthorized.contains(&response.status) => self.book.pass(id),
+            Ok(response) => {
+                let verdict = if response.is_success() {
+                    "was accepted"
+                } else {
+                    "was answered about the body before the credentials were refused"
+                };
+                self.book.fail_on(
+                    id,
+                    format!(
+                        "a malformed body with {} {verdict} on {on}: expected {}, got {}",
+                        forgery.label,
+                        statuses(unauthorized),
+                        describe_response(response)
+                    ),
+                    &sent.exchange,
+                );
+            }
+            Err(error) => self.book.fail_on(
+                id,
+                format!("a malformed body with {} on {on}: {error}", forgery.label),
+                &sent.exchange,
+            ),
+        }
+        Some(sent.response)
     }
 
     /// Wrong credentials on a plan change, for the provider's resource when there is one, else
@@ -101,10 +171,21 @@ impl<'a> Suite<'a> {
             })
             .collect();
         let answers = self.send_probes(requests).await;
+        let unanswered = answers.len() < forgeries.len();
         for (forgery, sent) in forgeries.iter().zip(answers) {
             self.evidence(&["plan-change.auth"], &sent);
             self.judge_probe("plan-change.auth", forgery, "plan change", &sent);
         }
+        if unanswered {
+            self.book.skip(
+                "plan-change.auth-before-parse",
+                "a credential probe on plan change got no answer",
+            );
+            return;
+        }
+        let request = self.dialect.change_plan(&self.ctx, &resource, &self.plan);
+        self.auth_before_parse("plan-change.auth-before-parse", request, "plan change")
+            .await;
     }
 
     /// Wrong credentials on a deprovision, for the live resource when there is one and for an
@@ -144,7 +225,7 @@ impl<'a> Suite<'a> {
                         && !unauthorized.contains(&response.status)
                         && (400..500).contains(&response.status) =>
                 {
-                    self.book.fail(
+                    self.book.fail_on(
                         "deprovision.auth",
                         format!(
                             "{} on {on}: answered {} instead of {}: the credentials were accepted, or the resource was looked up before they were checked (which tells strangers which ids exist)",
@@ -152,6 +233,7 @@ impl<'a> Suite<'a> {
                             response.status,
                             statuses(unauthorized)
                         ),
+                        &sent.exchange,
                     )
                 }
                 _ => {

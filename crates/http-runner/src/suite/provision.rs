@@ -32,9 +32,10 @@ impl<'a> Suite<'a> {
                 self.facts.config = config;
             }
             Err(unmet) => {
-                let unread = format!("no answer to read: {}", unmet.because);
+                // An answer came (its evidence is there): what is missing is the resource it
+                // should have named.
                 for id in PROVISION_CHECKS.iter().chain(&["provision.async"]) {
-                    self.book.skip(id, unread.clone());
+                    self.book.skip(id, unmet.to_string());
                 }
                 self.book.fail(
                     LIFECYCLE_RUN,

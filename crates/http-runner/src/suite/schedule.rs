@@ -166,7 +166,7 @@ impl Scenario {
             Scenario::ConcurrentReplay => &["provision.idempotent.concurrent"],
             Scenario::Distinct => &["provision.distinct", "sso.rejects-other-resource"],
             Scenario::UnknownPlan => &["provision.unknown-plan"],
-            Scenario::ProvisionAuth => &["provision.auth"],
+            Scenario::ProvisionAuth => &["provision.auth", "provision.auth-before-parse"],
             Scenario::SsoLogin => &["sso.login", "sso.nav-cookie", "sso.layout", "sso.html"],
             Scenario::SsoRefusals => &[
                 "sso.rejects-bad-token",
@@ -181,7 +181,7 @@ impl Scenario {
                 "plan-change.config",
                 LIFECYCLE_RUN,
             ],
-            Scenario::PlanChangeAuth => &["plan-change.auth"],
+            Scenario::PlanChangeAuth => &["plan-change.auth", "plan-change.auth-before-parse"],
             Scenario::PlanChangeUnknownPlan => &["plan-change.unknown-plan"],
             Scenario::PlanChangeUnknownResource => &["plan-change.unknown-resource"],
             Scenario::DeprovisionAuth => &["deprovision.auth"],
@@ -300,6 +300,7 @@ impl<'a> Suite<'a> {
             plan_change_to: self.plan_change_to.clone(),
             cases: self.cases,
             given_resource: self.given_resource.clone(),
+            given_uuid: self.given_uuid.clone(),
             unreachable: false,
             facts: self.facts.clone(),
         }
@@ -399,7 +400,9 @@ impl<'a> Suite<'a> {
             "lifecycle.model",
             "a resource was given with --resource; generated sequences provision their own",
         );
-        let input = self.inputs.provision(&self.plan);
+        let mut input = self.inputs.provision(&self.plan);
+        // A made-up uuid would name another resource; an unknown one is sent as none.
+        input.uuid = self.given_uuid.clone().unwrap_or_default();
         self.facts.resource = Ok(Resource {
             id,
             plan: self.plan.clone(),

@@ -34,3 +34,20 @@ fn fault_catalog_snapshot() {
         .collect();
     insta::assert_snapshot!(table);
 }
+
+#[test]
+fn mode_catalog_snapshot() {
+    let table: String = reference_addon::Mode::ALL
+        .iter()
+        .map(|mode| {
+            let platforms: Vec<_> = mode.platforms().iter().map(|p| p.as_str()).collect();
+            format!(
+                "{mode} [{}] warns on [{}]\n    {}\n",
+                platforms.join(", "),
+                mode.warns().join(", "),
+                mode.description()
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(table);
+}

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::support::{
     Heroku, Provisioned, USER, assert_manifest_breaks, assert_status, location, login_fields, now,
-    only_tokens, provision_concurrently, set_cookies, uuid,
+    only_tokens, provision_concurrently, send_malformed, set_cookies, uuid,
 };
 
 /// The slow delay [`Heroku::with`] configures.
@@ -216,16 +216,6 @@ async fn provision_without_id() {
     assert!(answer.get("id").is_none());
     assert!(answer["config"]["REFERENCE_DB_URL"].is_string());
     assert!(heroku.addon.live_resources().is_empty());
-}
-
-#[tokio::test]
-async fn provision_numeric_id() {
-    let heroku = Heroku::with(Fault::ProvisionNumericId).await;
-    let response = heroku.provision_as(heroku.auth(), &uuid(), "test").await;
-    let answer: Value = response.json().await.unwrap();
-    let id = answer["id"].as_u64().expect("a numeric id");
-    // Kept under that number, which the platform addresses as a string.
-    assert_eq!(heroku.addon.live_resources(), [id.to_string()]);
 }
 
 async fn provisioned_config(fault: Fault) -> (Heroku, serde_json::Map<String, Value>) {
@@ -728,4 +718,30 @@ async fn accepts_basic_without_colon() {
         .await
         .unwrap();
     assert!(forged.status().is_success(), "{}", forged.status());
+}
+
+#[tokio::test]
+async fn parses_body_before_auth() {
+    let heroku = Heroku::with(Fault::ParsesBodyBeforeAuth).await;
+    let resource = heroku.provision().await;
+    let url = heroku.resources_url();
+    let wrong = |request: reqwest::RequestBuilder| request.basic_auth(USER, Some("wrong"));
+    for request in [
+        heroku.client.post(&url),
+        heroku.client.put(format!("{url}/{}", resource.id)),
+    ] {
+        assert_eq!(
+            send_malformed(wrong(request)).await,
+            StatusCode::BAD_REQUEST
+        );
+    }
+    let wrong = Some((USER, "wrong"));
+    assert_status(
+        &heroku.provision_as(wrong, &uuid(), "test").await,
+        StatusCode::UNAUTHORIZED,
+    );
+    assert_status(
+        &heroku.change_plan_as(wrong, &resource.id, "premium").await,
+        StatusCode::UNAUTHORIZED,
+    );
 }

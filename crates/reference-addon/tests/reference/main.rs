@@ -5,5 +5,6 @@ mod bitrise;
 mod catalog;
 mod faults;
 mod heroku;
+mod modes;
 mod scalingo;
 mod support;

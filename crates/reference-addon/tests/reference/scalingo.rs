@@ -1,7 +1,7 @@
 //! The correct Scalingo add-on. Its faults are in `scalingo/faults.rs`.
 
 mod faults;
-mod platform;
+pub(crate) mod platform;
 
 use std::collections::BTreeSet;
 

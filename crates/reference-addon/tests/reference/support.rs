@@ -248,6 +248,17 @@ pub async fn message_of(response: Response) -> String {
         .to_owned()
 }
 
+/// Sends `request` with a body that is not JSON and answers its status.
+pub async fn send_malformed(request: reqwest::RequestBuilder) -> StatusCode {
+    request
+        .header("Content-Type", "application/json")
+        .body("{\"plan\": ")
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
 pub fn assert_status(response: &Response, expected: StatusCode) {
     assert_eq!(response.status(), expected, "{}", response.url());
 }

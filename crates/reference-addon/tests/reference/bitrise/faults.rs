@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::platform::{Bitrise, SLOW, app_slug, login_fields};
-use crate::support::{assert_status, now};
+use crate::support::{assert_status, now, send_malformed};
 
 #[test]
 fn every_bitrise_fault_has_a_test_here() {
@@ -410,4 +410,27 @@ async fn accepts_truncated_password() {
 async fn accepts_empty_password() {
     let bitrise = Bitrise::with(Fault::AcceptsEmptyPassword).await;
     forgery_accepted(&bitrise, "").await;
+}
+
+#[tokio::test]
+async fn parses_body_before_auth() {
+    let bitrise = Bitrise::with(Fault::ParsesBodyBeforeAuth).await;
+    let slug = bitrise.provision().await;
+    let url = format!("{}/provision", bitrise.addon_url);
+    let wrong = |request: reqwest::RequestBuilder| request.header("Authentication", "wrong");
+    for request in [
+        bitrise.client.post(&url),
+        bitrise.client.put(format!("{url}/{slug}")),
+    ] {
+        assert_eq!(
+            send_malformed(wrong(request)).await,
+            StatusCode::BAD_REQUEST
+        );
+    }
+    assert_status(
+        &bitrise
+            .provision_as(Some("wrong"), &app_slug(), "free")
+            .await,
+        StatusCode::UNAUTHORIZED,
+    );
 }

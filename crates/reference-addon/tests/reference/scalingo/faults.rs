@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use super::platform::{SLOW, Scalingo, login_query};
 use crate::support::{
-    USER, assert_manifest_breaks, assert_status, location, message_of, now, set_cookies, uuid,
+    USER, assert_manifest_breaks, assert_status, location, message_of, now, send_malformed,
+    set_cookies, uuid,
 };
 
 #[test]
@@ -187,18 +188,6 @@ async fn unaddressable(fault: Fault) -> Value {
 async fn provision_without_id() {
     let answer = unaddressable(Fault::ProvisionWithoutId).await;
     assert!(answer.get("id").is_none());
-}
-
-#[tokio::test]
-async fn provision_numeric_id() {
-    let scalingo = Scalingo::with(Fault::ProvisionNumericId).await;
-    let response = scalingo
-        .provision_as(scalingo.auth(), &uuid(), "free")
-        .await;
-    assert_status(&response, StatusCode::CREATED);
-    let answer: Value = response.json().await.unwrap();
-    let id = answer["id"].as_u64().expect("a numeric id");
-    assert_eq!(scalingo.addon.live_resources(), [id.to_string()]);
 }
 
 #[tokio::test]
@@ -669,4 +658,27 @@ async fn accepts_basic_without_colon() {
     assert_status(&wrong, StatusCode::UNAUTHORIZED);
     let forged = provision(without_colon(&scalingo.password)).await.unwrap();
     assert_status(&forged, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn parses_body_before_auth() {
+    let scalingo = Scalingo::with(Fault::ParsesBodyBeforeAuth).await;
+    let resource = scalingo.provision().await;
+    let url = scalingo.resources_url();
+    let wrong = |request: reqwest::RequestBuilder| request.basic_auth(USER, Some("wrong"));
+    for request in [
+        scalingo.client.post(&url),
+        scalingo.client.put(format!("{url}/{}", resource.id)),
+    ] {
+        assert_eq!(
+            send_malformed(wrong(request)).await,
+            StatusCode::BAD_REQUEST
+        );
+    }
+    assert_status(
+        &scalingo
+            .provision_as(Some((USER, "wrong")), &uuid(), "free")
+            .await,
+        StatusCode::UNAUTHORIZED,
+    );
 }
