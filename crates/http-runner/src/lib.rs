@@ -249,6 +249,7 @@ pub async fn run_suite(
         given_resource: options.resource.clone(),
         unreachable: false,
         facts: needs::Facts::default(),
+        finished: Vec::new(),
     };
     // A run that can no longer record what it creates stops creating: it cleans up what it
     // holds in memory and reports why it stopped.
@@ -267,6 +268,7 @@ pub async fn run_suite(
         }
         () = suite.run() => false,
     };
+    suite.merge_finished();
     let ledger_reason = suite
         .ledger
         .error()
