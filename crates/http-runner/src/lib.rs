@@ -97,9 +97,9 @@ pub struct RunOptions {
     /// The manifest's file, recorded with every ledger entry so that a later cleanup can
     /// reload its credentials.
     pub manifest_path: Option<PathBuf>,
-    /// At most this many requests in flight to the provider at once, and as many generated
-    /// sequences running at once; `1` runs strictly one request after another. `None`:
-    /// [`DEFAULT_CONCURRENCY`].
+    /// At most this many requests in flight to the provider at once, and as many scenarios
+    /// and generated sequences running at once; `1` runs strictly one request after another,
+    /// the scenarios in their fixed order. `None`: [`DEFAULT_CONCURRENCY`].
     pub concurrency: Option<usize>,
     /// Told of every verdict as the run goes, for a progress display.
     pub progress: Option<ProgressHook>,
