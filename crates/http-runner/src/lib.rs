@@ -176,9 +176,7 @@ pub async fn run_suite(
         .map_err(RunError::Client)?
         .learning_into(&redactor);
     let sso_origin = endpoints.sso_url.as_ref().unwrap_or(&endpoints.base_url);
-    let browser = Transport::new(sso_origin, timeout, traffic.clone())
-        .map_err(RunError::Client)?
-        .learning_into(&redactor);
+    let browser = transport.for_origin(sso_origin);
     let ledger = match &options.ledger {
         Some(ledger) => ledger.clone(),
         None => Ledger::in_memory()?,
