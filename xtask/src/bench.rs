@@ -62,6 +62,11 @@ pub struct ChildReport {
     pub runs: Vec<Measured>,
     /// `VmHWM` of the child, the process that ran the suite and nothing else.
     pub peak_rss_kib: Option<u64>,
+    /// What the child's resident set was made of after its runs: pages of the executable and
+    /// other mapped files (`RssFile`; most of it in a debug build), and the engine's own
+    /// memory, heap and stacks (`RssAnon`).
+    pub rss_file_kib: Option<u64>,
+    pub rss_anon_kib: Option<u64>,
 }
 
 /// One line of the table.
@@ -73,6 +78,8 @@ pub struct Line {
     pub median_requests: u64,
     pub median_request_depth: u64,
     pub peak_rss_kib: Option<u64>,
+    pub rss_file_kib: Option<u64>,
+    pub rss_anon_kib: Option<u64>,
     pub leftovers: usize,
     pub failed: Vec<String>,
     pub runs: Vec<Measured>,
@@ -164,6 +171,13 @@ fn table(bench: &Bench, runs: usize) -> String {
             line.median_request_depth,
             rss
         ));
+        if let (Some(file), Some(anon)) = (line.rss_file_kib, line.rss_anon_kib) {
+            out.push_str(&format!(
+                "          resident after the runs: {:.1} MiB executable and mapped files, {:.1} MiB heap and stacks\n",
+                file as f64 / 1024.0,
+                anon as f64 / 1024.0
+            ));
+        }
         if !line.failed.is_empty() {
             out.push_str(&format!("          failed: {}\n", line.failed.join(", ")));
         }
@@ -252,6 +266,8 @@ async fn measure(
         median_requests: median(&mut requests).unwrap_or_default(),
         median_request_depth: median(&mut depths).unwrap_or_default(),
         peak_rss_kib: child.peak_rss_kib,
+        rss_file_kib: child.rss_file_kib,
+        rss_anon_kib: child.rss_anon_kib,
         leftovers,
         failed,
         runs: child.runs,
@@ -303,7 +319,9 @@ pub async fn child(
     }
     let report = ChildReport {
         runs: measured,
-        peak_rss_kib: peak_rss_kib(),
+        peak_rss_kib: status_kib("VmHWM:"),
+        rss_file_kib: status_kib("RssFile:"),
+        rss_anon_kib: status_kib("RssAnon:"),
     };
     println!(
         "{}",
@@ -312,9 +330,10 @@ pub async fn child(
     Ok(())
 }
 
-/// `VmHWM` of this process in KiB, where `/proc` has it.
-fn peak_rss_kib() -> Option<u64> {
+/// A figure of `/proc/self/status` in KiB (`VmHWM:`, the peak resident set), where `/proc`
+/// has it.
+fn status_kib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|line| line.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }

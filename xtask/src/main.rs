@@ -192,14 +192,20 @@ fn variant_name(variant: Target) -> String {
 }
 
 /// Runs the suite against one variant; `Ok(true)` when every check passed and the add-on was
-/// left with no resources.
-async fn run_variant(variant: Target, seed: u64, color: bool) -> Result<bool, String> {
+/// left with no resources. What it has to say is written to `out`, so that variants running
+/// side by side still print one after another.
+async fn run_variant(
+    variant: Target,
+    seed: u64,
+    color: bool,
+    out: &mut String,
+) -> Result<bool, String> {
     let addon = ReferenceAddon::new(variant.platform)
         .sso_transport(variant.sso)
         .start()
         .await
         .map_err(|error| format!("cannot start the reference add-on: {error}"))?;
-    println!("== {}", variant_name(variant));
+    out.push_str(&format!("== {}\n", variant_name(variant)));
     let dialect = dialects::find(variant.platform).ok_or("every variant is registered")?;
     let source = Source::new(variant_name(variant), addon.manifest_json());
     let manifest = dialect
@@ -216,15 +222,15 @@ async fn run_variant(variant: Target, seed: u64, color: bool) -> Result<bool, St
     let leftovers = addon.live_resources();
     addon.shutdown().await;
 
-    print!("{}", human::render(&report, color));
+    out.push_str(&human::render(&report, color));
     if !leftovers.is_empty() {
-        println!(
-            "the run left {} resource(s) provisioned: {}",
+        out.push_str(&format!(
+            "the run left {} resource(s) provisioned: {}\n",
             leftovers.len(),
             leftovers.join(", ")
-        );
+        ));
     }
-    println!();
+    out.push('\n');
     let passed = report.exit_code() == manifest_core::exit::PASSED && leftovers.is_empty();
     if !passed {
         eprintln!("{}: {}", variant_name(variant), summary_line(&report));
@@ -268,14 +274,31 @@ async fn conformance(seed: Option<u64>) -> Result<bool, String> {
     };
     let color = ColorChoice::Auto.enabled_for(&io::stdout());
     let started = Instant::now();
-    let mut passed = true;
     let platforms: Vec<Platform> = dialects::platforms().collect();
-    let variants = targets(&platforms);
-    for &variant in &variants {
-        passed &= run_variant(variant, seed, color).await?;
+    let targets = targets(&platforms);
+    let variant_count = targets.len();
+    // The variants and the matrix rows each run against a reference add-on of their own, so
+    // they all run side by side; what they print comes out in order.
+    let variants: Vec<_> = targets
+        .into_iter()
+        .map(|variant| {
+            tokio::spawn(async move {
+                let mut out = String::new();
+                let passed = run_variant(variant, seed, color, &mut out).await;
+                (out, passed)
+            })
+        })
+        .collect();
+    let matrix = run_matrix(&platforms, seed).await;
+    let mut passed = true;
+    for variant in variants {
+        let (out, variant_passed) = variant
+            .await
+            .map_err(|error| format!("a variant's run panicked: {error}"))?;
+        print!("{out}");
+        passed &= variant_passed?;
     }
     println!("== the fault matrix: platform × fault → the checks that caught it");
-    let matrix = run_matrix(&platforms, seed).await;
     print!("{}", matrix.render());
     let json = serde_json::to_string_pretty(&matrix).map_err(|error| error.to_string())?;
     let path = cargo_target_dir()?.join("conformance-matrix.json");
@@ -287,7 +310,7 @@ async fn conformance(seed: Option<u64>) -> Result<bool, String> {
     println!(
         "conformance {verdict}: {} variants and {} matrix rows, seed {seed}, {:.1} s (replay \
          with `cargo xtask conformance --seed {seed}`)",
-        variants.len(),
+        variant_count,
         matrix.rows.len(),
         started.elapsed().as_secs_f64()
     );

@@ -117,6 +117,16 @@ impl Transport {
         })
     }
 
+    /// A transport like this one (the same client, pool, timeout, traffic and redactor) whose
+    /// credentials may only go to `origin`'s origin. Sharing the client spares reading the
+    /// system's certificates again, which every new client does.
+    pub fn for_origin(&self, origin: &Url) -> Self {
+        Self {
+            provider_origin: origin.origin(),
+            ..self.clone()
+        }
+    }
+
     /// The transport with `redactor` learning the secrets of every request it sends.
     pub fn learning_into(mut self, redactor: &Redactor) -> Self {
         self.secrets = redactor.clone();

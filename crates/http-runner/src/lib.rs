@@ -101,9 +101,9 @@ pub struct RunOptions {
     /// The manifest's file, recorded with every ledger entry so that a later cleanup can
     /// reload its credentials.
     pub manifest_path: Option<PathBuf>,
-    /// At most this many requests in flight to the provider at once, and as many generated
-    /// sequences running at once; `1` runs strictly one request after another. `None`:
-    /// [`DEFAULT_CONCURRENCY`].
+    /// At most this many requests in flight to the provider at once, and as many scenarios
+    /// and generated sequences running at once; `1` runs strictly one request after another,
+    /// the scenarios in their fixed order. `None`: [`DEFAULT_CONCURRENCY`].
     pub concurrency: Option<usize>,
     /// Told of every verdict as the run goes, for a progress display.
     pub progress: Option<ProgressHook>,
@@ -180,9 +180,7 @@ pub async fn run_suite(
         .map_err(RunError::Client)?
         .learning_into(&redactor);
     let sso_origin = endpoints.sso_url.as_ref().unwrap_or(&endpoints.base_url);
-    let browser = Transport::new(sso_origin, timeout, traffic.clone())
-        .map_err(RunError::Client)?
-        .learning_into(&redactor);
+    let browser = transport.for_origin(sso_origin);
     let ledger = match &options.ledger {
         Some(ledger) => ledger.clone(),
         None => Ledger::in_memory()?,
@@ -262,6 +260,7 @@ pub async fn run_suite(
         given_uuid,
         unreachable: false,
         facts: needs::Facts::default(),
+        finished: Vec::new(),
     };
     // A run that can no longer record what it creates stops creating: it cleans up what it
     // holds in memory and reports why it stopped.
@@ -280,6 +279,7 @@ pub async fn run_suite(
         }
         () = suite.run() => false,
     };
+    suite.merge_finished();
     let ledger_reason = suite
         .ledger
         .error()

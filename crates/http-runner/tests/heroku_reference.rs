@@ -196,3 +196,37 @@ async fn an_asynchronous_provider_that_reports_back_passes() {
     assert_eq!(failures(&report), Vec::<String>::new());
     assert!(live.is_empty(), "left behind: {live:?}");
 }
+
+/// At a concurrency of one every request waits for the answer to the one before it (the
+/// racing copies of the concurrent replay, the one exception, left out); at the default the
+/// scenarios and the requests that do not depend on each other go out together. The report
+/// reads the same either way.
+#[tokio::test]
+async fn at_a_concurrency_of_one_requests_go_one_after_another_and_the_report_does_not_change() {
+    let at = |concurrency| RunOptions {
+        concurrency: Some(concurrency),
+        skip: vec![
+            "lifecycle.model".into(),
+            "provision.idempotent.concurrent".into(),
+        ],
+        ..options()
+    };
+    let (one, _) = run_against(ReferenceAddon::new(heroku_adapter::PLATFORM), at(1)).await;
+    let (eight, _) = run_against(ReferenceAddon::new(heroku_adapter::PLATFORM), at(8)).await;
+    assert_eq!(one.request_depth, one.requests);
+    assert_eq!(eight.requests, one.requests);
+    assert!(
+        eight.request_depth < eight.requests,
+        "{} requests {} deep",
+        eight.requests,
+        eight.request_depth
+    );
+    let shape = |report: &Report| {
+        report
+            .checks
+            .iter()
+            .map(|check| (check.id.clone(), check.status, check.message.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(shape(&one), shape(&eight));
+}

@@ -92,6 +92,9 @@ pub struct Suite<'a> {
     pub unreachable: bool,
     /// What the scenarios so far have established, for the needs of the next ones.
     pub(crate) facts: Facts,
+    /// What the units that are done recorded, by their place in `Scenario::ORDER`, until it
+    /// is merged into `book`.
+    pub(crate) finished: Vec<Option<CheckBook>>,
 }
 
 impl std::fmt::Debug for Suite<'_> {

@@ -223,7 +223,7 @@ impl<'a> Suite<'a> {
         const UNITS: usize = Scenario::ORDER.len();
         let mut started = [false; UNITS];
         let mut done = [false; UNITS];
-        let mut books: [Option<CheckBook>; UNITS] = std::array::from_fn(|_| None);
+        self.finished = std::iter::repeat_with(|| None).take(UNITS).collect();
         let mut merged = 0;
         let mut running = FuturesUnordered::new();
         let at_once = self.transport.concurrency();
@@ -246,7 +246,7 @@ impl<'a> Suite<'a> {
                 }
                 if !wanted || self.facts.unmet(scenario.needs()).is_some() {
                     done[at] = true;
-                    books[at] = Some(fork.book);
+                    self.finished[at] = Some(fork.book);
                     continue;
                 }
                 running.push(async move {
@@ -261,11 +261,11 @@ impl<'a> Suite<'a> {
             done[at] = true;
             self.facts.settle(scenario.provides(), &fork.facts);
             self.unreachable |= fork.unreachable;
-            books[at] = Some(fork.book);
+            self.finished[at] = Some(fork.book);
             // What the units record is applied as soon as every unit before them in the order
             // is done, so progress shows as the run goes.
             while merged < UNITS
-                && let Some(book) = books[merged].take()
+                && let Some(book) = self.finished[merged].take()
             {
                 self.book.merge(book);
                 merged += 1;
@@ -274,7 +274,14 @@ impl<'a> Suite<'a> {
                 return;
             }
         }
-        for book in books.into_iter().flatten() {
+        self.merge_finished();
+    }
+
+    /// Applies what the units that are done recorded, in [`Scenario::ORDER`]: after a run that
+    /// was cut short (interrupted, out of time), what the units still running had found is lost
+    /// with them, but nothing that finished is.
+    pub fn merge_finished(&mut self) {
+        for book in std::mem::take(&mut self.finished).into_iter().flatten() {
             self.book.merge(book);
         }
     }
@@ -303,6 +310,7 @@ impl<'a> Suite<'a> {
             given_uuid: self.given_uuid.clone(),
             unreachable: false,
             facts: self.facts.clone(),
+            finished: Vec::new(),
         }
     }
 
