@@ -59,6 +59,10 @@ pub struct ProvisionReply {
     /// Why a usable id is still doubtful (a number where the platform documents a string):
     /// warned about, and the id used.
     pub id_doubt: Option<String>,
+    /// Why a usable id still breaks a rule the platform makes a must (Clever Cloud: a number
+    /// where the id "MUST be a String"): failed, and the id used all the same, so that the rest
+    /// of the suite runs and cleanup finds what the provider created.
+    pub id_broken_rule: Option<String>,
     /// Config vars in the order the provider sent them; values as sent, so non-strings show.
     pub config: Vec<(String, serde_json::Value)>,
     pub message: Option<String>,
