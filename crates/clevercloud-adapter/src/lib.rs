@@ -132,10 +132,6 @@ impl Dialect for CleverCloud {
         requests::read_provision(response)
     }
 
-    fn answered_id(&self, _input: &ProvisionInput, response: &HttpResponse) -> Option<String> {
-        requests::answered_id(response)
-    }
-
     fn change_plan(&self, ctx: &Ctx, resource: &Resource, plan: &str) -> HttpRequest {
         requests::change_plan(ctx, resource, plan)
     }
