@@ -130,6 +130,37 @@ mod tests {
         assert!(matches!(detect(&json!({"x": 1})), Detection::Unknown));
     }
 
+    /// A platform's documented example manifest (`fixtures/<platform>/platform-examples/`) is
+    /// read as that platform, or refused as ambiguous with it among the candidates: never
+    /// silently as another platform.
+    #[test]
+    fn documented_examples_are_never_taken_for_another_platform() {
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        for platform in platforms() {
+            let examples = fixtures.join(platform.as_str()).join("platform-examples");
+            let Ok(examples) = std::fs::read_dir(examples) else {
+                continue;
+            };
+            for example in examples {
+                let path = example.unwrap().path();
+                let document: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                let candidates = match detect(&document) {
+                    Detection::One(dialect) => vec![dialect.platform()],
+                    Detection::Ambiguous(dialects) => {
+                        dialects.iter().map(|dialect| dialect.platform()).collect()
+                    }
+                    Detection::Unknown => Vec::new(),
+                };
+                assert!(
+                    candidates.contains(&platform),
+                    "{} is detected as {candidates:?}, not {platform}",
+                    path.display()
+                );
+            }
+        }
+    }
+
     #[test]
     fn equal_claims_are_doubt_and_the_stronger_claim_wins() {
         static TWICE: &[&dyn Dialect] = &[&heroku_adapter::Heroku, &heroku_adapter::Heroku];

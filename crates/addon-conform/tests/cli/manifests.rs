@@ -291,7 +291,7 @@ fn a_missing_or_unrecognisable_manifest_is_a_usage_error() {
 fn every_platform_example_manifest_passes_its_platform_check() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
     let mut checked = 0;
-    for platform in ["heroku", "scalingo", "bitrise"] {
+    for platform in dialects::platforms().map(|platform| platform.as_str()) {
         let Ok(examples) = fs::read_dir(fixtures.join(platform).join("platform-examples")) else {
             continue;
         };
@@ -313,7 +313,15 @@ fn every_platform_example_manifest_passes_its_platform_check() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 2, "the Heroku and the Scalingo example");
+    let on_disk = fs::read_dir(&fixtures)
+        .unwrap()
+        .filter_map(|entry| fs::read_dir(entry.unwrap().path().join("platform-examples")).ok())
+        .map(Iterator::count)
+        .sum::<usize>();
+    assert_eq!(
+        checked, on_disk,
+        "every example under fixtures/*/platform-examples belongs to a registered platform"
+    );
 }
 
 /// A misspelt `--only` would otherwise pass by running nothing.
