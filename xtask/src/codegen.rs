@@ -45,7 +45,13 @@ pub fn checks_page() -> String {
         let faults: Vec<String> = Fault::ALL
             .iter()
             .filter(|fault| fault.proves().contains(&check.id))
-            .map(|fault| format!("`{}` ({})", fault.name(), platforms(fault.platforms())))
+            .map(|fault| {
+                format!(
+                    "`{}` ({})",
+                    fault.name(),
+                    platforms(&dialects::having(fault.breaks()))
+                )
+            })
             .collect();
         let _ = write!(
             page,
@@ -56,7 +62,7 @@ pub fn checks_page() -> String {
                 manifest_core::Level::Must => "must",
                 manifest_core::Level::Should => "should",
             },
-            platforms(check.platforms),
+            platforms(&dialects::having(check.needs)),
             check.source.describe(),
             if faults.is_empty() {
                 "no fault yet".to_string()

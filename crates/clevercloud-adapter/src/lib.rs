@@ -37,11 +37,15 @@ mod testing;
 
 use std::time::Duration;
 
+use manifest_core::Capability::{
+    BasicAuth, ClosedManifest, ConfigPrefix, DeclaredConfig, JsonManifest, ManifestId, ProviderIds,
+    Regions,
+};
 use manifest_core::dialect::{Recognition, SkeletonSecrets, TokenKind};
 use manifest_core::http::{HttpRequest, HttpResponse};
 use manifest_core::{
     Ctx, Diagnostic, Diagnostics, Dialect, Expectations, Manifest, Platform, ProvisionInput,
-    ProvisionReply, Resource, Source, SsoLogin,
+    ProvisionReply, Resource, Source, SsoLogin, SsoTransport,
 };
 
 pub use sso::{signature, token};
@@ -59,6 +63,20 @@ pub struct CleverCloud;
 /// the deadlines, a refused login) Heroku's rules apply, the protocol Clever Cloud says it
 /// follows.
 static EXPECTATIONS: Expectations = Expectations {
+    // Heroku's manifest shape without its features, log drains, asynchronous provisioning,
+    // deprecated keys or several token kinds.
+    capabilities: &[
+        ManifestId,
+        Regions,
+        DeclaredConfig,
+        ConfigPrefix,
+        ClosedManifest,
+        JsonManifest,
+        ProviderIds,
+        BasicAuth,
+    ],
+    sso_transports: &[SsoTransport::Post],
+    legacy_sso_page: None,
     provision_ok: &[200, 201],
     // No asynchronous provisioning is documented: the provider answers the POST itself.
     provision_async: None,
@@ -112,7 +130,7 @@ impl Dialect for CleverCloud {
         rules::findings(manifest)
     }
 
-    fn manifest_skeleton(&self, secrets: &SkeletonSecrets) -> String {
+    fn manifest_skeleton(&self, secrets: &SkeletonSecrets, _sso: SsoTransport) -> String {
         skeleton::skeleton(secrets)
     }
 

@@ -35,7 +35,7 @@ pub(crate) fn skeleton(secrets: &SkeletonSecrets) -> String {
 #[cfg(test)]
 mod tests {
     use manifest_core::dialect::Recognition;
-    use manifest_core::{Dialect, Secret, Source};
+    use manifest_core::{Dialect, Secret, Source, SsoTransport};
 
     use super::*;
     use crate::CleverCloud;
@@ -49,7 +49,7 @@ mod tests {
 
     #[test]
     fn the_skeleton_loads_back_without_findings() {
-        let text = CleverCloud.manifest_skeleton(&secrets());
+        let text = CleverCloud.manifest_skeleton(&secrets(), SsoTransport::Post);
         let document: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(CleverCloud.recognizes(&document), Recognition::Own);
         let manifest = CleverCloud

@@ -2,7 +2,8 @@
 //! per-platform binaries, `cargo xtask` and every test that needs "all platforms" read it here,
 //! so a platform added to [`REGISTRY`] is run, documented and tested everywhere at once.
 
-use manifest_core::{Dialect, Platform, Recognition};
+use manifest_core::capability::has_all;
+use manifest_core::{Capability, Dialect, Platform, Recognition};
 
 /// Every registered dialect, in the order platforms are listed and run. Adding a platform is
 /// one line here (and its crate among this crate's dependencies).
@@ -37,6 +38,16 @@ pub fn named(name: &str) -> Result<&'static dyn Dialect, String> {
         .copied()
         .find(|dialect| dialect.platform().as_str().eq_ignore_ascii_case(name))
         .ok_or_else(|| format!("unknown platform `{name}` (expected {})", names()))
+}
+
+/// The registered platforms that have every capability in `needs`: those a check applies to
+/// (its `needs`) or a fault can be proven on (what it `breaks`).
+pub fn having(needs: &[Capability]) -> Vec<Platform> {
+    REGISTRY
+        .iter()
+        .filter(|dialect| has_all(dialect.expectations().capabilities, needs))
+        .map(|dialect| dialect.platform())
+        .collect()
 }
 
 /// The names of the registered platforms, for messages: `heroku, scalingo, bitrise`.
@@ -110,6 +121,57 @@ mod tests {
             assert_eq!(files.iter().filter(|f| *f == file).count(), 1, "{file}");
         }
         assert!(named("nowhere").unwrap_err().contains(&names()));
+    }
+
+    /// Capabilities that the expectations also describe say the same thing, so a check never
+    /// applies to a platform whose rules cannot decide it.
+    #[test]
+    fn declared_capabilities_agree_with_the_expectations() {
+        use manifest_core::Capability::*;
+        for dialect in all() {
+            let expectations = dialect.expectations();
+            let has = |capability| expectations.capabilities.contains(&capability);
+            let platform = dialect.platform();
+            for (capability, described) in [
+                (AsyncProvisioning, expectations.provision_async.is_some()),
+                (IdLimits, expectations.id_max_len.is_some()),
+                (EmptyDeprovision, expectations.deprovision_empty_body),
+                (SeveralTokenKinds, expectations.sso_token_kinds.len() > 1),
+                (
+                    EveryTokenKindAlone,
+                    expectations.sso_every_token_kind_required
+                        && expectations.sso_token_kinds.len() > 1,
+                ),
+                (
+                    TokensTogether,
+                    !expectations.sso_every_token_kind_required
+                        && expectations.sso_token_kinds.len() > 1,
+                ),
+                (SsoPageMarkers, !expectations.sso_page_markers.is_empty()),
+                (LegacySsoPage, expectations.legacy_sso_page.is_some()),
+                (
+                    ReplayStatus,
+                    expectations.provision_replay_ok != expectations.provision_ok,
+                ),
+                (
+                    RepeatDeprovisionSucceeds,
+                    !expectations.deprovision_repeat_ok.contains(&404),
+                ),
+            ] {
+                assert_eq!(
+                    has(capability),
+                    described,
+                    "{platform}: {} is {} but the expectations say otherwise",
+                    capability.name(),
+                    if has(capability) {
+                        "declared"
+                    } else {
+                        "not declared"
+                    }
+                );
+            }
+            assert!(!expectations.sso_transports.is_empty(), "{platform}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use manifest_core::Platform;
+use manifest_core::Capability;
 use manifest_core::catalog::{self, CheckDef, Level};
 use manifest_core::report::{CheckResult, Exchange, Status};
 
@@ -88,8 +88,8 @@ pub fn glob_matches(glob: &str, text: &str) -> bool {
 }
 
 impl CheckBook {
-    pub fn new(platform: Platform, selection: Selection) -> Self {
-        let entries = catalog::for_platform(platform)
+    pub fn new(capabilities: &[Capability], selection: Selection) -> Self {
+        let entries = catalog::applicable(capabilities)
             .map(|def| {
                 (
                     def.id,
@@ -302,6 +302,9 @@ fn worst(current: Option<Status>, new: Status) -> Status {
 mod tests {
     use super::*;
 
+    /// A platform with asynchronous provisioning and a legacy login page.
+    const ASYNC_LEGACY: &[Capability] = &[Capability::AsyncProvisioning, Capability::LegacySsoPage];
+
     #[test]
     fn globs() {
         assert!(glob_matches("sso.*", "sso.login"));
@@ -315,7 +318,7 @@ mod tests {
 
     #[test]
     fn should_checks_warn_and_worst_verdict_wins() {
-        let mut book = CheckBook::new(Platform::new("heroku"), Selection::default());
+        let mut book = CheckBook::new(ASYNC_LEGACY, Selection::default());
         book.fail("provision.unknown-plan", "accepted");
         book.pass("provision.auth");
         book.fail("provision.auth", "wrong password accepted");
@@ -329,13 +332,13 @@ mod tests {
         assert_eq!(status("provision.status"), Status::Skip);
         assert!(
             results.iter().all(|r| r.id != "sso.html"),
-            "Bitrise-only checks do not apply to Heroku"
+            "checks that need capabilities the platform lacks do not apply"
         );
     }
 
     #[test]
     fn a_check_spans_its_requests_and_verdicts() {
-        let mut book = CheckBook::new(Platform::new("heroku"), Selection::default());
+        let mut book = CheckBook::new(ASYNC_LEGACY, Selection::default());
         let exchange = Exchange {
             request: manifest_core::report::RequestRecord {
                 method: "POST".into(),
@@ -369,7 +372,7 @@ mod tests {
             only: vec!["sso.*".into()],
             skip: vec!["sso.layout".into()],
         };
-        let mut book = CheckBook::new(Platform::new("heroku"), selection);
+        let mut book = CheckBook::new(ASYNC_LEGACY, selection);
         assert!(book.wants("sso.login"));
         assert!(!book.wants("sso.layout"));
         assert!(!book.wants("provision.auth"));

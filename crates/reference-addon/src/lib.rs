@@ -160,7 +160,7 @@ impl ReferenceAddon {
         if let Some(fault) = self
             .faults
             .iter()
-            .find(|fault| !fault.platforms().contains(&self.platform))
+            .find(|fault| !fault.applies_to(protocol.dialect))
         {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -215,6 +215,8 @@ impl ReferenceAddon {
 
 /// What a platform's router module provides.
 struct Protocol {
+    /// The dialect the router speaks, whose capabilities decide which faults exist.
+    dialect: &'static dyn manifest_core::Dialect,
     /// The Basic auth user of the provisioning calls.
     user: &'static str,
     /// The manifest in the platform's format, for an add-on served at an origin.
@@ -226,16 +228,19 @@ impl Protocol {
     fn of(platform: Platform) -> Self {
         match platform {
             heroku_adapter::PLATFORM => Self {
+                dialect: &heroku_adapter::Heroku,
                 user: heroku::ADDON_ID,
                 manifest: heroku::manifest,
                 router: heroku::router,
             },
             scalingo_adapter::PLATFORM => Self {
+                dialect: &scalingo_adapter::Scalingo,
                 user: scalingo::USERNAME,
                 manifest: |secrets, origin, _| scalingo::manifest(secrets, origin),
                 router: scalingo::router,
             },
             bitrise_adapter::PLATFORM => Self {
+                dialect: &bitrise_adapter::Bitrise,
                 // Bitrise authenticates with the token alone.
                 user: "",
                 manifest: |secrets, origin, _| bitrise::manifest(secrets, origin),

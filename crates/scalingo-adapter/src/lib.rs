@@ -19,11 +19,12 @@ mod testing;
 
 use std::time::Duration;
 
+use manifest_core::Capability::*;
 use manifest_core::dialect::{SkeletonSecrets, TokenKind};
 use manifest_core::http::{HttpRequest, HttpResponse};
 use manifest_core::{
     Ctx, Diagnostic, Diagnostics, Dialect, Expectations, Manifest, Platform, ProvisionInput,
-    ProvisionReply, Recognition, Resource, Source, SsoLogin,
+    ProvisionReply, Recognition, Resource, Source, SsoLogin, SsoTransport,
 };
 
 pub use requests::API_ACCEPT;
@@ -42,6 +43,22 @@ pub struct Scalingo;
 /// Scalingo has no asynchronous provisioning callback. Scalingo publishes no deadline and no
 /// login window: 30 s and 5 minutes are our own limits, in line with the other platforms.
 static EXPECTATIONS: Expectations = Expectations {
+    capabilities: &[
+        ManifestId,
+        SeparateUser,
+        DeclaredConfig,
+        ClosedManifest,
+        Plans,
+        Listing,
+        JsonManifest,
+        ProviderIds,
+        IdLimits,
+        BasicAuth,
+        EmptyDeprovision,
+        LogDrains,
+    ],
+    sso_transports: &[SsoTransport::Get],
+    legacy_sso_page: None,
     provision_ok: &[200, 201, 202],
     provision_async: None,
     provision_replay_ok: &[200, 201, 202],
@@ -97,7 +114,7 @@ impl Dialect for Scalingo {
         rules::findings(manifest)
     }
 
-    fn manifest_skeleton(&self, secrets: &SkeletonSecrets) -> String {
+    fn manifest_skeleton(&self, secrets: &SkeletonSecrets, _sso: SsoTransport) -> String {
         skeleton::skeleton(secrets)
     }
 
