@@ -38,6 +38,13 @@ const HEROKU_ONLY_KEYS: &[(&str, &str)] = &[
 ];
 /// The region every add-on must be offered in; the documentation promises more later.
 const REQUIRED_REGION: &str = "eu";
+/// The sample password and SSO salt earlier editions of the documentation printed. Clever Cloud
+/// replaced them with placeholders after finding add-ons in production that had copied them
+/// (CleverCloud/documentation#523): whoever read the page could provision and log in there.
+const DOCUMENTED_SAMPLE_SECRETS: &[&str] = &[
+    "44ca82ddf8d4e74d52494ce2895152ee",
+    "fcb5b3add85d65e1dddda87a115b429f",
+];
 
 pub(crate) fn findings(manifest: &Manifest) -> Vec<Diagnostic> {
     let mut rules = Rules {
@@ -212,6 +219,13 @@ impl Rules<'_> {
             }
             Some(Value::String(secret)) if secret.trim().is_empty() => {
                 self.error(check, span, format!("`api.{key}` is blank"), help);
+            }
+            Some(Value::String(secret)) if DOCUMENTED_SAMPLE_SECRETS.contains(&secret.as_str()) => {
+                let message = format!(
+                    "`api.{key}` is a sample value printed in Clever Cloud's documentation"
+                );
+                let help = format!("{help}; anyone who has read the documentation knows this one");
+                self.error(check, span, message, help);
             }
             Some(Value::String(_)) => {}
             Some(other) => self.error(
@@ -600,6 +614,26 @@ mod tests {
                 "manifest.sso-salt",
                 Error,
                 "not a string",
+            ),
+            (
+                with(
+                    valid(),
+                    "/api/password",
+                    json!("44ca82ddf8d4e74d52494ce2895152ee"),
+                ),
+                "manifest.credentials",
+                Error,
+                "a sample value printed in Clever Cloud's documentation",
+            ),
+            (
+                with(
+                    valid(),
+                    "/api/sso_salt",
+                    json!("fcb5b3add85d65e1dddda87a115b429f"),
+                ),
+                "manifest.sso-salt",
+                Error,
+                "a sample value printed in Clever Cloud's documentation",
             ),
             (
                 without(valid(), "/api/regions"),
