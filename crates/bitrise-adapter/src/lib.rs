@@ -61,6 +61,7 @@ static EXPECTATIONS: Expectations = Expectations {
         SsoPageMarkers,
     ],
     sso_transports: &[SsoTransport::Post],
+    levels: &[],
     legacy_sso_page: None,
     provision_ok: &[201],
     provision_async: None,

@@ -17,7 +17,8 @@
 //! * Deprovisioning: `DELETE base_url/<id>`, answered with 200.
 //! * Every provisioning call carries HTTP Basic `id:password`; anything else gets a 401.
 //! * Plan changes are not documented. Clever Cloud says it supports the Heroku standard, so the
-//!   Heroku call (`PUT base_url/<id>` with `{plan}`) is sent and its rules apply as `should`.
+//!   Heroku call (`PUT base_url/<id>` with `{plan}`) is sent and its rules apply as `should`,
+//!   but for its authentication: every call to the provider must be authenticated.
 //! * Single sign-on: a browser form `POST` to `sso_url` with `id`, `token`, `timestamp`,
 //!   `nav-data` and `email`, where `token = sha1(id:sso_salt:timestamp)` and the timestamp
 //!   counts **milliseconds**; a provider should refuse logins older than 15 minutes. Later
@@ -41,10 +42,10 @@ use manifest_core::Capability::{
     BasicAuth, ClosedManifest, ConfigPrefix, DeclaredConfig, JsonManifest, ManifestId, ProviderIds,
     Regions,
 };
-use manifest_core::dialect::{Recognition, SkeletonSecrets, TokenKind};
+use manifest_core::dialect::{LevelOverride, Recognition, SkeletonSecrets, TokenKind};
 use manifest_core::http::{HttpRequest, HttpResponse};
 use manifest_core::{
-    Ctx, Diagnostic, Diagnostics, Dialect, Expectations, Manifest, Platform, ProvisionInput,
+    Ctx, Diagnostic, Diagnostics, Dialect, Expectations, Level, Manifest, Platform, ProvisionInput,
     ProvisionReply, Resource, Source, SsoLogin, SsoTransport,
 };
 
@@ -57,6 +58,43 @@ pub const PLATFORM: Platform = Platform::new("clevercloud");
 /// [`Ctx`].
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CleverCloud;
+
+/// Why the plan change checks only warn on Clever Cloud. Their authentication stays a must:
+/// the documentation requires every call to the provider to be authenticated.
+const UNDOCUMENTED_PLAN_CHANGE: &str = "Clever Cloud's marketplace documentation describes no \
+    plan change. Clever Cloud says it follows Heroku's add-on protocol, so Heroku's plan change \
+    (`PUT base_url/<id>` with the new `plan`) is sent and Heroku's rule applies, as a should.";
+
+/// The checks whose level on Clever Cloud is not the catalog's: where its documentation is
+/// silent, or says "should" where the catalog says "must".
+static LEVELS: &[LevelOverride] = &[
+    LevelOverride {
+        check: "plan-change.status",
+        level: Level::Should,
+        note: UNDOCUMENTED_PLAN_CHANGE,
+    },
+    LevelOverride {
+        check: "plan-change.deadline",
+        level: Level::Should,
+        note: UNDOCUMENTED_PLAN_CHANGE,
+    },
+    LevelOverride {
+        check: "plan-change.config",
+        level: Level::Should,
+        note: UNDOCUMENTED_PLAN_CHANGE,
+    },
+    LevelOverride {
+        check: "plan-change.unknown-resource",
+        level: Level::Should,
+        note: UNDOCUMENTED_PLAN_CHANGE,
+    },
+    LevelOverride {
+        check: "sso.rejects-stale-timestamp",
+        level: Level::Should,
+        note: "Clever Cloud's documentation: the provider SHOULD verify that the login's \
+               timestamp, in milliseconds, is not older than 15 minutes.",
+    },
+];
 
 /// Clever Cloud's rules as data. The documentation names the 200 of a deprovision, the 401 of
 /// refused credentials and the 15-minute login window; where it is silent (the other statuses,
@@ -77,6 +115,7 @@ static EXPECTATIONS: Expectations = Expectations {
     ],
     sso_transports: &[SsoTransport::Post],
     legacy_sso_page: None,
+    levels: LEVELS,
     provision_ok: &[200, 201],
     // No asynchronous provisioning is documented: the provider answers the POST itself.
     provision_async: None,

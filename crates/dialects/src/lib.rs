@@ -171,6 +171,21 @@ mod tests {
                 );
             }
             assert!(!expectations.sso_transports.is_empty(), "{platform}");
+            for level in expectations.levels {
+                let check = manifest_core::catalog::lookup(level.check).unwrap_or_else(|| {
+                    panic!("{platform} sets the level of unknown {}", level.check)
+                });
+                assert!(
+                    check.applies_to(expectations.capabilities) && check.level != level.level,
+                    "{platform} sets the level of {}, which does not apply to it or has that level",
+                    level.check
+                );
+                assert!(
+                    !level.note.is_empty(),
+                    "{platform}: {} needs a note",
+                    level.check
+                );
+            }
         }
     }
 

@@ -60,6 +60,7 @@ static EXPECTATIONS: Expectations = Expectations {
         LegacySsoPage,
     ],
     sso_transports: &[SsoTransport::Post, SsoTransport::Get],
+    levels: &[],
     legacy_sso_page: Some(LegacySsoPage {
         nav_cookie: "heroku-nav-data",
         header_markers: &["boomerang", "heroku-header"],

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use manifest_core::Capability;
 use manifest_core::catalog::{self, CheckDef, Level};
+use manifest_core::dialect::LevelOverride;
 use manifest_core::report::{CheckResult, Exchange, Status};
 
 use crate::{ProgressEvent, ProgressHook};
@@ -14,6 +15,8 @@ use crate::{ProgressEvent, ProgressHook};
 #[derive(Debug)]
 struct Entry {
     def: &'static CheckDef,
+    /// The check's level on this platform: the catalog's unless the dialect says otherwise.
+    level: Level,
     status: Option<Status>,
     messages: Vec<String>,
     exchanges: Vec<Exchange>,
@@ -88,13 +91,24 @@ pub fn glob_matches(glob: &str, text: &str) -> bool {
 }
 
 impl CheckBook {
-    pub fn new(capabilities: &[Capability], selection: Selection) -> Self {
+    /// The book of the checks that apply to a platform with `capabilities`, at the catalog's
+    /// levels except those the platform's `levels` set.
+    pub fn new(
+        capabilities: &[Capability],
+        levels: &[LevelOverride],
+        selection: Selection,
+    ) -> Self {
         let entries = catalog::applicable(capabilities)
             .map(|def| {
+                let level = levels
+                    .iter()
+                    .find(|level| level.check == def.id)
+                    .map_or(def.level, |level| level.level);
                 (
                     def.id,
                     Entry {
                         def,
+                        level,
                         status: None,
                         messages: Vec::new(),
                         exchanges: Vec::new(),
@@ -181,7 +195,7 @@ impl CheckBook {
     pub fn fail(&mut self, id: &str, message: impl Into<String>) {
         if let Some(entry) = self.entry(id) {
             entry.touched();
-            let status = match entry.def.level {
+            let status = match entry.level {
                 Level::Must => Status::Fail,
                 Level::Should => Status::Warn,
             };
@@ -271,7 +285,7 @@ impl CheckBook {
                 CheckResult {
                     id: entry.def.id.to_string(),
                     status,
-                    level: entry.def.level,
+                    level: entry.level,
                     message,
                     duration_ms: duration.as_millis() as u64,
                     start_us: start.as_micros() as u64,
@@ -318,7 +332,7 @@ mod tests {
 
     #[test]
     fn should_checks_warn_and_worst_verdict_wins() {
-        let mut book = CheckBook::new(ASYNC_LEGACY, Selection::default());
+        let mut book = CheckBook::new(ASYNC_LEGACY, &[], Selection::default());
         book.fail("provision.unknown-plan", "accepted");
         book.pass("provision.auth");
         book.fail("provision.auth", "wrong password accepted");
@@ -337,8 +351,25 @@ mod tests {
     }
 
     #[test]
+    fn a_platform_may_set_its_own_level_for_a_check() {
+        let should = LevelOverride {
+            check: "plan-change.status",
+            level: Level::Should,
+            note: "the platform documents no plan change",
+        };
+        let mut book = CheckBook::new(&[], &[should], Selection::default());
+        book.fail("plan-change.status", "refused");
+        book.fail("deprovision.status", "refused");
+        let results = book.into_results(|_| String::new());
+        let result = |id: &str| results.iter().find(|r| r.id == id).unwrap().clone();
+        assert_eq!(result("plan-change.status").status, Status::Warn);
+        assert_eq!(result("plan-change.status").level, Level::Should);
+        assert_eq!(result("deprovision.status").status, Status::Fail);
+    }
+
+    #[test]
     fn a_check_spans_its_requests_and_verdicts() {
-        let mut book = CheckBook::new(ASYNC_LEGACY, Selection::default());
+        let mut book = CheckBook::new(ASYNC_LEGACY, &[], Selection::default());
         let exchange = Exchange {
             request: manifest_core::report::RequestRecord {
                 method: "POST".into(),
@@ -372,7 +403,7 @@ mod tests {
             only: vec!["sso.*".into()],
             skip: vec!["sso.layout".into()],
         };
-        let mut book = CheckBook::new(ASYNC_LEGACY, selection);
+        let mut book = CheckBook::new(ASYNC_LEGACY, &[], selection);
         assert!(book.wants("sso.login"));
         assert!(!book.wants("sso.layout"));
         assert!(!book.wants("provision.auth"));

@@ -221,6 +221,7 @@ pub async fn run_suite(
 
     let mut book = CheckBook::new(
         expectations.capabilities,
+        expectations.levels,
         Selection {
             only: options.only.clone(),
             skip: options.skip.clone(),

@@ -11,6 +11,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::capability::Capability;
+use crate::catalog::{CheckId, Level};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::model::{Credentials, Endpoints, Environment, Manifest, Platform, SsoTransport};
@@ -142,6 +143,15 @@ pub struct LegacySsoPage {
     pub header_markers: &'static [&'static str],
 }
 
+/// A catalog check whose level on one platform is not the catalog's, and why (`explain`
+/// prints the note under the platform's name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LevelOverride {
+    pub check: CheckId,
+    pub level: Level,
+    pub note: &'static str,
+}
+
 /// The platform's rules, as data: statuses, deadlines, limits and defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expectations {
@@ -152,6 +162,8 @@ pub struct Expectations {
     pub sso_transports: &'static [SsoTransport],
     /// The legacy login page's cookie and header (checked with `--legacy-sso`).
     pub legacy_sso_page: Option<LegacySsoPage>,
+    /// Checks whose level on this platform differs from the catalog's.
+    pub levels: &'static [LevelOverride],
     /// Statuses that mean "provisioned now".
     pub provision_ok: &'static [u16],
     /// The status that means "accepted, provisioning continues in the background".

@@ -156,7 +156,12 @@ impl ReferenceAddon {
     /// Serves on `addr` (port 0 picks a free one). Fails when a fault does not exist on the
     /// platform.
     pub async fn start_on(self, addr: SocketAddr) -> io::Result<RunningAddon> {
-        let protocol = Protocol::of(self.platform);
+        let protocol = Protocol::of(self.platform).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("the reference add-on does not speak {}", self.platform),
+            )
+        })?;
         if let Some(fault) = self
             .faults
             .iter()
@@ -224,9 +229,15 @@ struct Protocol {
     router: fn() -> Router<Arc<AddonState>>,
 }
 
+/// Whether the reference add-on speaks `platform`: a registered platform it does not speak has
+/// no correct provider to pass against, nor faults to fail against.
+pub fn speaks(platform: Platform) -> bool {
+    Protocol::of(platform).is_some()
+}
+
 impl Protocol {
-    fn of(platform: Platform) -> Self {
-        match platform {
+    fn of(platform: Platform) -> Option<Self> {
+        Some(match platform {
             heroku_adapter::PLATFORM => Self {
                 dialect: &heroku_adapter::Heroku,
                 user: heroku::ADDON_ID,
@@ -246,8 +257,8 @@ impl Protocol {
                 manifest: |secrets, origin, _| bitrise::manifest(secrets, origin),
                 router: bitrise::router,
             },
-            other => panic!("no reference add-on speaks {other}"),
-        }
+            _ => return None,
+        })
     }
 }
 

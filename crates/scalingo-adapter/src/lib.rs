@@ -58,6 +58,7 @@ static EXPECTATIONS: Expectations = Expectations {
         LogDrains,
     ],
     sso_transports: &[SsoTransport::Get],
+    levels: &[],
     legacy_sso_page: None,
     provision_ok: &[200, 201, 202],
     provision_async: None,

@@ -128,6 +128,22 @@ pub fn explanation(check: &CheckDef) -> String {
         out.push_str(&line);
         out.push('\n');
     }
+    for dialect in dialects::all() {
+        let levels = dialect.expectations().levels;
+        for level in levels.iter().filter(|level| level.check == check.id) {
+            let note = format!(
+                "On {}: {}. {}",
+                dialect.display_name(),
+                level_name(level.level),
+                level.note
+            );
+            out.push('\n');
+            for line in wrap(&note, WIDTH) {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+    }
     let faults = proving_faults(check.id);
     if faults.is_empty() {
         out.push_str("\nNo fault of the reference add-on exercises this check yet.\n");
