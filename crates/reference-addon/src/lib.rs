@@ -24,7 +24,7 @@
 //! Layout: [`fault`] lists the faults; `state` and `store` hold what every platform shares,
 //! `lifecycle` provisions, changes plans and deprovisions with the faults applied, and `auth`,
 //! `sso` and `reply` hold the pieces of requests and answers the platforms have in common. Each
-//! platform has its own router module (`heroku`, `scalingo`, `bitrise`) that reads its requests and
+//! platform has its own router module (`heroku`, `scalingo`, `bitrise`, `clevercloud`) that reads its requests and
 //! shapes its answers.
 
 mod collateral;
@@ -32,6 +32,7 @@ pub mod fault;
 
 mod auth;
 mod bitrise;
+mod clevercloud;
 mod heroku;
 mod lifecycle;
 mod manifest_fault;
@@ -256,6 +257,12 @@ impl Protocol {
                 user: "",
                 manifest: |secrets, origin, _| bitrise::manifest(secrets, origin),
                 router: bitrise::router,
+            },
+            clevercloud_adapter::PLATFORM => Self {
+                dialect: &clevercloud_adapter::CleverCloud,
+                user: clevercloud::ADDON_ID,
+                manifest: |secrets, origin, _| clevercloud::manifest(secrets, origin),
+                router: clevercloud::router,
             },
             _ => return None,
         })
