@@ -252,13 +252,20 @@ fn a_missing_or_unrecognisable_manifest_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let run = addon_conform(dir.path(), &["manifest", "check"]);
     run.expect_code(2);
-    assert!(
-        run.stderr.contains(
-            "no manifest found here (looked for addon-manifest.json, manifest.json, config.yaml)"
-        ),
-        "{}",
-        run.stderr
+    // Every registered platform's default file, in registry order.
+    let defaults: Vec<&str> = dialects::all()
+        .iter()
+        .map(|dialect| dialect.default_manifest_file())
+        .collect();
+    let looked_for = format!(
+        "no manifest found here (looked for {})",
+        defaults.join(", ")
     );
+    assert!(
+        defaults.starts_with(&["addon-manifest.json", "manifest.json", "config.yaml"]),
+        "{defaults:?}"
+    );
+    assert!(run.stderr.contains(&looked_for), "{}", run.stderr);
 
     write(dir.path(), "other.json", r#"{"hello": "world"}"#);
     let run = addon_conform(
