@@ -11,6 +11,7 @@ static REGISTRY: &[&dyn Dialect] = &[
     &heroku_adapter::Heroku,
     &scalingo_adapter::Scalingo,
     &bitrise_adapter::Bitrise,
+    &clevercloud_adapter::CleverCloud,
 ];
 
 /// Every registered dialect.
