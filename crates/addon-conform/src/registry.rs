@@ -12,19 +12,41 @@ pub fn dialect(platform: Platform) -> Result<&'static dyn Dialect, CliError> {
 }
 
 /// A manifest skeleton. `sso` picks the single sign-on transport where the platform offers a
-/// choice (Heroku); `None` takes the dialect's default.
+/// choice; `None` takes the platform's first.
 pub fn skeleton(
     dialect: &dyn Dialect,
     secrets: &SkeletonSecrets,
     sso: Option<SsoTransport>,
 ) -> Result<String, CliError> {
-    match (dialect.platform(), sso) {
-        (_, None) => Ok(dialect.manifest_skeleton(secrets)),
-        (heroku_adapter::PLATFORM, Some(transport)) => {
-            Ok(heroku_adapter::skeleton_with_transport(secrets, transport))
+    let transports = dialect.expectations().sso_transports;
+    match (sso, transports) {
+        (None, [first, ..]) => Ok(dialect.manifest_skeleton(secrets, *first)),
+        (Some(transport), [_, _, ..]) if transports.contains(&transport) => {
+            Ok(dialect.manifest_skeleton(secrets, transport))
         }
-        (platform, Some(_)) => Err(CliError::usage(format!(
-            "--sso applies to heroku only; {platform} has a single SSO transport"
-        ))),
+        _ => {
+            let choosing: Vec<&str> = dialects::all()
+                .iter()
+                .filter(|dialect| dialect.expectations().sso_transports.len() > 1)
+                .map(|dialect| dialect.platform().as_str())
+                .collect();
+            Err(CliError::usage(format!(
+                "--sso applies to platforms with a choice of SSO transports ({}); {} has {}",
+                choosing.join(", "),
+                dialect.platform(),
+                transport_names(transports)
+            )))
+        }
     }
+}
+
+fn transport_names(transports: &[SsoTransport]) -> String {
+    let names: Vec<&str> = transports
+        .iter()
+        .map(|transport| match transport {
+            SsoTransport::Get => "get",
+            SsoTransport::Post => "post",
+        })
+        .collect();
+    format!("only {}", names.join(", "))
 }

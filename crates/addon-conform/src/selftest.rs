@@ -43,28 +43,25 @@ pub struct Target {
     pub sso: SsoTransport,
 }
 
-/// The configurations the matrix covers. Heroku's legacy GET single sign-on gets a row of its
-/// own for the faults that concern single sign-on.
+/// The configurations the matrix covers: one per single sign-on transport each platform has,
+/// the first (what new manifests get) running every fault, the others the faults that concern
+/// single sign-on.
 pub fn targets(platforms: &[Platform]) -> Vec<Target> {
-    let mut targets = Vec::new();
-    for &platform in platforms {
-        let default_sso = if platform == scalingo_adapter::PLATFORM {
-            SsoTransport::Get
-        } else {
-            SsoTransport::Post
-        };
-        targets.push(Target {
-            platform,
-            sso: default_sso,
-        });
-        if platform == heroku_adapter::PLATFORM {
-            targets.push(Target {
-                platform,
-                sso: SsoTransport::Get,
-            });
-        }
-    }
-    targets
+    platforms
+        .iter()
+        .flat_map(|&platform| {
+            registered(platform)
+                .expectations()
+                .sso_transports
+                .iter()
+                .map(move |&sso| Target { platform, sso })
+        })
+        .collect()
+}
+
+/// The dialect of a platform the matrix runs: the callers take platforms from the registry.
+fn registered(platform: Platform) -> &'static dyn manifest_core::Dialect {
+    dialects::find(platform).unwrap_or_else(|| panic!("{platform} is not a registered platform"))
 }
 
 /// One cell row: a target with one fault (or none), and what the run made of it.
@@ -281,7 +278,7 @@ pub fn verdict_differences(left: &Matrix, right: &Matrix) -> Vec<String> {
 fn faults_for(target: Target, primary: bool) -> Vec<Fault> {
     Fault::ALL
         .into_iter()
-        .filter(|fault| fault.platforms().contains(&target.platform))
+        .filter(|fault| fault.applies_to(registered(target.platform)))
         .filter(|fault| {
             // A legacy GET login carries one token kind: which kinds are honoured is a question
             // for the form login only.
@@ -327,7 +324,7 @@ async fn matrix(
         let on_target = |faults: &[Fault]| {
             faults
                 .iter()
-                .all(|f| f.platforms().contains(&target.platform))
+                .all(|f| f.applies_to(registered(target.platform)))
         };
         cells.push((target, None, Vec::new()));
         cells.extend(
@@ -480,12 +477,12 @@ async fn run_row(
         leftovers: Vec::new(),
         error: None,
     };
-    let dialect = dialects::find(target.platform).expect("every matrix platform is registered");
+    let dialect = registered(target.platform);
     let mut addon = ReferenceAddon::new(target.platform).sso_transport(target.sso);
     let mut options = RunOptions {
         seed,
         cases: 1,
-        legacy_sso: target.platform == heroku_adapter::PLATFORM,
+        legacy_sso: dialect.expectations().legacy_sso_page.is_some(),
         concurrency: Some(concurrency),
         ..RunOptions::default()
     };

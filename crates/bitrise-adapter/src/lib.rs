@@ -23,11 +23,12 @@ mod testing;
 
 use std::time::Duration;
 
+use manifest_core::Capability::*;
 use manifest_core::dialect::{SkeletonSecrets, SsoRefusal, TokenKind};
 use manifest_core::http::{HttpRequest, HttpResponse};
 use manifest_core::{
     Ctx, Diagnostic, Diagnostics, Dialect, Expectations, Manifest, Platform, ProvisionInput,
-    ProvisionReply, Recognition, Resource, Source, SsoLogin,
+    ProvisionReply, Recognition, Resource, Source, SsoLogin, SsoTransport,
 };
 
 pub use manifest::AUTH_HEADER;
@@ -50,6 +51,18 @@ const SUCCESS: &[u16] = &[200, 201, 202, 203, 204, 205, 206, 207, 208, 226];
 /// status for a refused token or login: 401 is what the other platforms expect, and a login may
 /// be refused with 401 or 403. The 5-minute login window is Bitrise's.
 static EXPECTATIONS: Expectations = Expectations {
+    capabilities: &[
+        Envs,
+        TokenHeader,
+        ReplayStatus,
+        RepeatDeprovisionSucceeds,
+        SeveralTokenKinds,
+        EveryTokenKindAlone,
+        SsoPageMarkers,
+    ],
+    sso_transports: &[SsoTransport::Post],
+    levels: &[],
+    legacy_sso_page: None,
     provision_ok: &[201],
     provision_async: None,
     provision_replay_ok: &[200],
@@ -110,7 +123,7 @@ impl Dialect for Bitrise {
         rules::findings(manifest)
     }
 
-    fn manifest_skeleton(&self, secrets: &SkeletonSecrets) -> String {
+    fn manifest_skeleton(&self, secrets: &SkeletonSecrets, _sso: SsoTransport) -> String {
         skeleton::skeleton(secrets)
     }
 

@@ -50,6 +50,7 @@ pub(crate) fn read_provision(
     Ok(ProvisionReply {
         id: Some(Ok(input.app_slug.clone())),
         id_doubt: None,
+        id_broken_rule: None,
         config: envs(fields.get("envs"))?,
         message: fields
             .get("message")

@@ -32,7 +32,7 @@ mod tests {
             password: Secret::new("0123456789"),
             sso_salt: Secret::new("salt \"with\" quotes\\ and: colons #"),
         };
-        let text = Bitrise.manifest_skeleton(&secrets);
+        let text = Bitrise.manifest_skeleton(&secrets, manifest_core::SsoTransport::Post);
         let manifest = Bitrise
             .load_manifest(Source::new("config.yaml", text))
             .unwrap();

@@ -2,7 +2,8 @@
 //! per-platform binaries, `cargo xtask` and every test that needs "all platforms" read it here,
 //! so a platform added to [`REGISTRY`] is run, documented and tested everywhere at once.
 
-use manifest_core::{Dialect, Platform, Recognition};
+use manifest_core::capability::has_all;
+use manifest_core::{Capability, Dialect, Platform, Recognition};
 
 /// Every registered dialect, in the order platforms are listed and run. Adding a platform is
 /// one line here (and its crate among this crate's dependencies).
@@ -10,6 +11,7 @@ static REGISTRY: &[&dyn Dialect] = &[
     &heroku_adapter::Heroku,
     &scalingo_adapter::Scalingo,
     &bitrise_adapter::Bitrise,
+    &clevercloud_adapter::CleverCloud,
 ];
 
 /// Every registered dialect.
@@ -37,6 +39,16 @@ pub fn named(name: &str) -> Result<&'static dyn Dialect, String> {
         .copied()
         .find(|dialect| dialect.platform().as_str().eq_ignore_ascii_case(name))
         .ok_or_else(|| format!("unknown platform `{name}` (expected {})", names()))
+}
+
+/// The registered platforms that have every capability in `needs`: those a check applies to
+/// (its `needs`) or a fault can be proven on (what it `breaks`).
+pub fn having(needs: &[Capability]) -> Vec<Platform> {
+    REGISTRY
+        .iter()
+        .filter(|dialect| has_all(dialect.expectations().capabilities, needs))
+        .map(|dialect| dialect.platform())
+        .collect()
 }
 
 /// The names of the registered platforms, for messages: `heroku, scalingo, bitrise`.
@@ -112,6 +124,72 @@ mod tests {
         assert!(named("nowhere").unwrap_err().contains(&names()));
     }
 
+    /// Capabilities that the expectations also describe say the same thing, so a check never
+    /// applies to a platform whose rules cannot decide it.
+    #[test]
+    fn declared_capabilities_agree_with_the_expectations() {
+        use manifest_core::Capability::*;
+        for dialect in all() {
+            let expectations = dialect.expectations();
+            let has = |capability| expectations.capabilities.contains(&capability);
+            let platform = dialect.platform();
+            for (capability, described) in [
+                (AsyncProvisioning, expectations.provision_async.is_some()),
+                (IdLimits, expectations.id_max_len.is_some()),
+                (EmptyDeprovision, expectations.deprovision_empty_body),
+                (SeveralTokenKinds, expectations.sso_token_kinds.len() > 1),
+                (
+                    EveryTokenKindAlone,
+                    expectations.sso_every_token_kind_required
+                        && expectations.sso_token_kinds.len() > 1,
+                ),
+                (
+                    TokensTogether,
+                    !expectations.sso_every_token_kind_required
+                        && expectations.sso_token_kinds.len() > 1,
+                ),
+                (SsoPageMarkers, !expectations.sso_page_markers.is_empty()),
+                (LegacySsoPage, expectations.legacy_sso_page.is_some()),
+                (
+                    ReplayStatus,
+                    expectations.provision_replay_ok != expectations.provision_ok,
+                ),
+                (
+                    RepeatDeprovisionSucceeds,
+                    !expectations.deprovision_repeat_ok.contains(&404),
+                ),
+            ] {
+                assert_eq!(
+                    has(capability),
+                    described,
+                    "{platform}: {} is {} but the expectations say otherwise",
+                    capability.name(),
+                    if has(capability) {
+                        "declared"
+                    } else {
+                        "not declared"
+                    }
+                );
+            }
+            assert!(!expectations.sso_transports.is_empty(), "{platform}");
+            for level in expectations.levels {
+                let check = manifest_core::catalog::lookup(level.check).unwrap_or_else(|| {
+                    panic!("{platform} sets the level of unknown {}", level.check)
+                });
+                assert!(
+                    check.applies_to(expectations.capabilities) && check.level != level.level,
+                    "{platform} sets the level of {}, which does not apply to it or has that level",
+                    level.check
+                );
+                assert!(
+                    !level.note.is_empty(),
+                    "{platform}: {} needs a note",
+                    level.check
+                );
+            }
+        }
+    }
+
     #[test]
     fn each_platform_recognizes_its_own_shape() {
         let heroku = json!({"id": "x", "api": {"regions": ["us"]}});
@@ -128,6 +206,37 @@ mod tests {
             }
         }
         assert!(matches!(detect(&json!({"x": 1})), Detection::Unknown));
+    }
+
+    /// A platform's documented example manifest (`fixtures/<platform>/platform-examples/`) is
+    /// read as that platform, or refused as ambiguous with it among the candidates: never
+    /// silently as another platform.
+    #[test]
+    fn documented_examples_are_never_taken_for_another_platform() {
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        for platform in platforms() {
+            let examples = fixtures.join(platform.as_str()).join("platform-examples");
+            let Ok(examples) = std::fs::read_dir(examples) else {
+                continue;
+            };
+            for example in examples {
+                let path = example.unwrap().path();
+                let document: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                let candidates = match detect(&document) {
+                    Detection::One(dialect) => vec![dialect.platform()],
+                    Detection::Ambiguous(dialects) => {
+                        dialects.iter().map(|dialect| dialect.platform()).collect()
+                    }
+                    Detection::Unknown => Vec::new(),
+                };
+                assert!(
+                    candidates.contains(&platform),
+                    "{} is detected as {candidates:?}, not {platform}",
+                    path.display()
+                );
+            }
+        }
     }
 
     #[test]

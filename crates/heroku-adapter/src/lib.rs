@@ -20,7 +20,8 @@ mod testing;
 
 use std::time::Duration;
 
-use manifest_core::dialect::{SkeletonSecrets, SsoRefusal, TokenKind};
+use manifest_core::Capability::*;
+use manifest_core::dialect::{LegacySsoPage, SkeletonSecrets, SsoRefusal, TokenKind};
 use manifest_core::http::{HttpRequest, HttpResponse};
 use manifest_core::{
     Ctx, Diagnostic, Diagnostics, Dialect, Expectations, Manifest, Platform, ProvisionInput,
@@ -28,7 +29,6 @@ use manifest_core::{
 };
 
 pub use requests::API_ACCEPT;
-pub use skeleton::skeleton_with_transport;
 pub use sso::mint;
 
 /// Heroku's identity in reports, ledgers and `--platform`.
@@ -42,6 +42,29 @@ pub struct Heroku;
 /// deadlines, the 5-minute SSO window) and kensa (401 for wrong credentials, 403 for a refused
 /// login, `test` as the plan it provisions).
 static EXPECTATIONS: Expectations = Expectations {
+    capabilities: &[
+        ManifestId,
+        Regions,
+        Features,
+        DeclaredConfig,
+        ConfigPrefix,
+        ClosedManifest,
+        DeprecatedKeys,
+        JsonManifest,
+        ProviderIds,
+        BasicAuth,
+        LogDrains,
+        AsyncProvisioning,
+        SeveralTokenKinds,
+        TokensTogether,
+        LegacySsoPage,
+    ],
+    sso_transports: &[SsoTransport::Post, SsoTransport::Get],
+    levels: &[],
+    legacy_sso_page: Some(LegacySsoPage {
+        nav_cookie: "heroku-nav-data",
+        header_markers: &["boomerang", "heroku-header"],
+    }),
     provision_ok: &[200, 201],
     provision_async: Some(202),
     provision_replay_ok: &[200, 201],
@@ -92,8 +115,8 @@ impl Dialect for Heroku {
         rules::findings(manifest)
     }
 
-    fn manifest_skeleton(&self, secrets: &SkeletonSecrets) -> String {
-        skeleton_with_transport(secrets, SsoTransport::Post)
+    fn manifest_skeleton(&self, secrets: &SkeletonSecrets, sso: SsoTransport) -> String {
+        skeleton::skeleton(secrets, sso)
     }
 
     fn expectations(&self) -> &Expectations {

@@ -9,7 +9,7 @@ use serde_json::Value;
 /// [`SsoTransport::Post`] writes the current form (`production` and `test` as objects with
 /// `base_url` and `sso_url`, logins POSTed to `sso_url`); [`SsoTransport::Get`] writes the legacy
 /// form (root URLs, logins as a GET on `<root>/heroku/resources/<id>`).
-pub fn skeleton_with_transport(secrets: &SkeletonSecrets, transport: SsoTransport) -> String {
+pub(crate) fn skeleton(secrets: &SkeletonSecrets, transport: SsoTransport) -> String {
     let (production, test) = match transport {
         SsoTransport::Post => (
             r#"{
@@ -62,7 +62,7 @@ mod tests {
     #[test]
     fn both_skeletons_load_back_without_errors() {
         for transport in [SsoTransport::Post, SsoTransport::Get] {
-            let text = skeleton_with_transport(&secrets(), transport);
+            let text = skeleton(&secrets(), transport);
             let manifest = Heroku
                 .load_manifest(Source::new("addon-manifest.json", text))
                 .unwrap();
@@ -93,10 +93,10 @@ mod tests {
     #[test]
     fn the_dialect_skeleton_is_the_current_form() {
         assert_eq!(
-            Heroku.manifest_skeleton(&secrets()),
-            skeleton_with_transport(&secrets(), SsoTransport::Post)
+            Heroku.manifest_skeleton(&secrets(), SsoTransport::Post),
+            skeleton(&secrets(), SsoTransport::Post)
         );
-        let text = Heroku.manifest_skeleton(&secrets());
+        let text = Heroku.manifest_skeleton(&secrets(), SsoTransport::Post);
         assert!(text.contains("\"sso_url\": \"http://localhost:4567/sso/login\""));
     }
 }

@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use manifest_core::Platform;
+use manifest_core::Capability;
 use manifest_core::catalog::{self, CheckDef, Level};
+use manifest_core::dialect::LevelOverride;
 use manifest_core::report::{CheckResult, Exchange, Status};
 
 use crate::{ProgressEvent, ProgressHook};
@@ -14,6 +15,8 @@ use crate::{ProgressEvent, ProgressHook};
 #[derive(Debug)]
 struct Entry {
     def: &'static CheckDef,
+    /// The check's level on this platform: the catalog's unless the dialect says otherwise.
+    level: Level,
     status: Option<Status>,
     messages: Vec<String>,
     exchanges: Vec<Exchange>,
@@ -27,9 +30,10 @@ struct Entry {
 }
 
 impl Entry {
-    fn new(def: &'static CheckDef) -> Self {
+    fn new(def: &'static CheckDef, level: Level) -> Self {
         Self {
             def,
+            level,
             status: None,
             messages: Vec::new(),
             exchanges: Vec::new(),
@@ -126,9 +130,21 @@ pub fn glob_matches(glob: &str, text: &str) -> bool {
 }
 
 impl CheckBook {
-    pub fn new(platform: Platform, selection: Selection) -> Self {
-        let entries = catalog::for_platform(platform)
-            .map(|def| (def.id, Entry::new(def)))
+    /// The book of the checks that apply to a platform with `capabilities`, at the catalog's
+    /// levels except those the platform's `levels` set.
+    pub fn new(
+        capabilities: &[Capability],
+        levels: &[LevelOverride],
+        selection: Selection,
+    ) -> Self {
+        let entries = catalog::applicable(capabilities)
+            .map(|def| {
+                let level = levels
+                    .iter()
+                    .find(|level| level.check == def.id)
+                    .map_or(def.level, |level| level.level);
+                (def.id, Entry::new(def, level))
+            })
             .collect();
         Self {
             entries,
@@ -148,7 +164,7 @@ impl CheckBook {
             entries: self
                 .entries
                 .iter()
-                .map(|(id, entry)| (*id, Entry::new(entry.def)))
+                .map(|(id, entry)| (*id, Entry::new(entry.def, entry.level)))
                 .collect(),
             selection: self.selection.clone(),
             started: self.started,
@@ -196,7 +212,7 @@ impl CheckBook {
             }
             What::Fail(message) => {
                 entry.touched(at);
-                let status = match entry.def.level {
+                let status = match entry.level {
                     Level::Must => Status::Fail,
                     Level::Should => Status::Warn,
                 };
@@ -368,7 +384,7 @@ impl CheckBook {
                 CheckResult {
                     id: entry.def.id.to_string(),
                     status,
-                    level: entry.def.level,
+                    level: entry.level,
                     message,
                     duration_ms: duration.as_millis() as u64,
                     start_us: start.as_micros() as u64,
@@ -399,6 +415,9 @@ fn worst(current: Option<Status>, new: Status) -> Status {
 mod tests {
     use super::*;
 
+    /// A platform with asynchronous provisioning and a legacy login page.
+    const ASYNC_LEGACY: &[Capability] = &[Capability::AsyncProvisioning, Capability::LegacySsoPage];
+
     #[test]
     fn globs() {
         assert!(glob_matches("sso.*", "sso.login"));
@@ -421,7 +440,7 @@ mod tests {
 
     #[test]
     fn the_exchange_a_failure_was_judged_on_is_listed_last() {
-        let mut book = CheckBook::new(Platform::new("heroku"), Selection::default());
+        let mut book = CheckBook::new(ASYNC_LEGACY, &[], Selection::default());
         let refused = exchange("http://127.0.0.1:1/refused");
         let accepted = exchange("http://127.0.0.1:1/accepted");
         let later = exchange("http://127.0.0.1:1/later");
@@ -447,7 +466,7 @@ mod tests {
 
     #[test]
     fn should_checks_warn_and_worst_verdict_wins() {
-        let mut book = CheckBook::new(Platform::new("heroku"), Selection::default());
+        let mut book = CheckBook::new(ASYNC_LEGACY, &[], Selection::default());
         book.fail("provision.unknown-plan", "accepted");
         book.pass("provision.auth");
         book.fail("provision.auth", "wrong password accepted");
@@ -461,13 +480,30 @@ mod tests {
         assert_eq!(status("provision.status"), Status::Skip);
         assert!(
             results.iter().all(|r| r.id != "sso.html"),
-            "Bitrise-only checks do not apply to Heroku"
+            "checks that need capabilities the platform lacks do not apply"
         );
     }
 
     #[test]
+    fn a_platform_may_set_its_own_level_for_a_check() {
+        let should = LevelOverride {
+            check: "plan-change.status",
+            level: Level::Should,
+            note: "the platform documents no plan change",
+        };
+        let mut book = CheckBook::new(&[], &[should], Selection::default());
+        book.fail("plan-change.status", "refused");
+        book.fail("deprovision.status", "refused");
+        let results = book.into_results(|_| String::new());
+        let result = |id: &str| results.iter().find(|r| r.id == id).unwrap().clone();
+        assert_eq!(result("plan-change.status").status, Status::Warn);
+        assert_eq!(result("plan-change.status").level, Level::Should);
+        assert_eq!(result("deprovision.status").status, Status::Fail);
+    }
+
+    #[test]
     fn a_check_spans_its_requests_and_verdicts() {
-        let mut book = CheckBook::new(Platform::new("heroku"), Selection::default());
+        let mut book = CheckBook::new(ASYNC_LEGACY, &[], Selection::default());
         let exchange = Exchange {
             request: manifest_core::report::RequestRecord {
                 method: "POST".into(),
@@ -501,7 +537,7 @@ mod tests {
             only: vec!["sso.*".into()],
             skip: vec!["sso.layout".into()],
         };
-        let mut book = CheckBook::new(Platform::new("heroku"), selection);
+        let mut book = CheckBook::new(ASYNC_LEGACY, &[], selection);
         assert!(book.wants("sso.login"));
         assert!(!book.wants("sso.layout"));
         assert!(!book.wants("provision.auth"));

@@ -230,7 +230,8 @@ pub async fn run_suite(
         .unwrap_or_else(|| other_plan(&manifest, expectations, &plan));
 
     let mut book = CheckBook::new(
-        dialect.platform(),
+        expectations.capabilities,
+        expectations.levels,
         Selection {
             only: options.only.clone(),
             skip: options.skip.clone(),
@@ -267,7 +268,7 @@ pub async fn run_suite(
     let ledger_failed = suite.ledger.write_failed();
     let max_duration = options
         .max_duration
-        .unwrap_or_else(|| default_max_duration(dialect.platform(), timeout, suite.async_wait));
+        .unwrap_or_else(|| default_max_duration(dialect, timeout, suite.async_wait));
     let mut out_of_time = false;
     let interrupted = tokio::select! {
         biased;
@@ -365,11 +366,11 @@ fn run_redactor(manifest: &Manifest, endpoints: &manifest_core::Endpoints) -> Re
 /// however slow within its deadlines, finishes well inside it; one that answers provisions and
 /// then hangs cannot hold a CI job much longer.
 pub fn default_max_duration(
-    platform: Platform,
+    dialect: &dyn Dialect,
     deadline: Duration,
     async_wait: Duration,
 ) -> Duration {
-    let checks = manifest_core::catalog::for_platform(platform).count();
+    let checks = manifest_core::catalog::for_dialect(dialect).count();
     deadline * u32::try_from(checks).unwrap_or(u32::MAX) + async_wait
 }
 
@@ -441,7 +442,7 @@ fn record_manifest_checks(dialect: &dyn Dialect, manifest: &Manifest, book: &mut
             Severity::Warning => book.warn(finding.check, message),
         }
     }
-    for check in manifest_core::catalog::for_platform(dialect.platform()) {
+    for check in manifest_core::catalog::for_dialect(dialect) {
         if check.area() == "manifest" {
             book.pass(check.id);
         }

@@ -406,29 +406,41 @@ impl Suite<'_> {
     }
 
     fn page_checks(&mut self, visit: &Visit, page: &HttpResponse, legacy: bool) {
-        if legacy {
-            if visit.cookies.contains_key("heroku-nav-data") {
-                self.book.pass("sso.nav-cookie");
-            } else {
-                self.book.fail(
-                    "sso.nav-cookie",
-                    "the login set no `heroku-nav-data` cookie",
-                );
+        let platform = self.dialect.display_name();
+        match self.dialect.expectations().legacy_sso_page {
+            Some(legacy_page) if legacy => {
+                let cookie = legacy_page.nav_cookie;
+                if visit.cookies.contains_key(cookie) {
+                    self.book.pass("sso.nav-cookie");
+                } else {
+                    self.book.fail(
+                        "sso.nav-cookie",
+                        format!("the login set no `{cookie}` cookie"),
+                    );
+                }
+                let html = page.text();
+                let markers = legacy_page.header_markers;
+                if markers.iter().any(|marker| html.contains(marker)) {
+                    self.book.pass("sso.layout");
+                } else {
+                    self.book.fail(
+                        "sso.layout",
+                        format!(
+                            "the dashboard does not include the {platform} header (`{}`)",
+                            markers.join("` or `")
+                        ),
+                    );
+                }
             }
-            let html = page.text();
-            if html.contains("heroku-header") || html.contains("boomerang") {
-                self.book.pass("sso.layout");
-            } else {
-                self.book.fail(
-                    "sso.layout",
-                    "the dashboard does not include the Heroku header (`boomerang`)",
-                );
+            Some(_) => {
+                for id in ["sso.nav-cookie", "sso.layout"] {
+                    self.book.skip(
+                        id,
+                        format!("legacy {platform} header checks run only with --legacy-sso"),
+                    );
+                }
             }
-        } else {
-            for id in ["sso.nav-cookie", "sso.layout"] {
-                self.book
-                    .skip(id, "legacy Heroku header checks run only with --legacy-sso");
-            }
+            None => {}
         }
         let markers = self.dialect.expectations().sso_page_markers;
         if markers.is_empty() {

@@ -64,7 +64,7 @@ async fn the_correct_provider_passes_every_check_and_leaves_nothing_behind() {
         );
     }
     let ids: Vec<&str> = report.checks.iter().map(|c| c.id.as_str()).collect();
-    let expected: Vec<&str> = manifest_core::catalog::for_platform(bitrise_adapter::PLATFORM)
+    let expected: Vec<&str> = manifest_core::catalog::for_dialect(&bitrise_adapter::Bitrise)
         .map(|c| c.id)
         .collect();
     assert_eq!(

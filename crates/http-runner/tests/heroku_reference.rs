@@ -142,7 +142,7 @@ async fn only_and_skip_select_checks() {
         assert_eq!(check.message, "not selected (--only/--skip)");
     }
     let ids: Vec<&str> = report.checks.iter().map(|c| c.id.as_str()).collect();
-    let expected: Vec<&str> = manifest_core::catalog::for_platform(heroku_adapter::PLATFORM)
+    let expected: Vec<&str> = manifest_core::catalog::for_dialect(&heroku_adapter::Heroku)
         .map(|c| c.id)
         .collect();
     assert_eq!(

@@ -53,7 +53,7 @@ async fn the_correct_provider_passes_every_check_and_leaves_nothing_behind() {
         .collect();
     assert_eq!(skipped, []);
     let ids: Vec<&str> = report.checks.iter().map(|c| c.id.as_str()).collect();
-    let expected: Vec<&str> = manifest_core::catalog::for_platform(scalingo_adapter::PLATFORM)
+    let expected: Vec<&str> = manifest_core::catalog::for_dialect(&scalingo_adapter::Scalingo)
         .map(|c| c.id)
         .collect();
     assert_eq!(

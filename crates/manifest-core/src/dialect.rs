@@ -10,9 +10,11 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::capability::Capability;
+use crate::catalog::{CheckId, Level};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::model::{Credentials, Endpoints, Environment, Manifest, Platform};
+use crate::model::{Credentials, Endpoints, Environment, Manifest, Platform, SsoTransport};
 use crate::secret::Secret;
 use crate::spanned::Source;
 
@@ -61,6 +63,10 @@ pub struct ProvisionReply {
     /// Why a usable id is still doubtful (a number where the platform documents a string):
     /// warned about, and the id used.
     pub id_doubt: Option<String>,
+    /// Why a usable id still breaks a rule the platform makes a must (Clever Cloud: a number
+    /// where the id "MUST be a String"): failed, and the id used all the same, so that the rest
+    /// of the suite runs and cleanup finds what the provider created.
+    pub id_broken_rule: Option<String>,
     /// Config vars in the order the provider sent them; values as sent, so non-strings show.
     pub config: Vec<(String, serde_json::Value)>,
     pub message: Option<String>,
@@ -138,9 +144,36 @@ impl SsoLogin {
     }
 }
 
+/// The page of the legacy single sign-on form, where a platform has one (Heroku's GET form).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LegacySsoPage {
+    /// The cookie the login must set for the platform's navigation (`heroku-nav-data`).
+    pub nav_cookie: &'static str,
+    /// Text of which the page must include one: the platform's header.
+    pub header_markers: &'static [&'static str],
+}
+
+/// A catalog check whose level on one platform is not the catalog's, and why (`explain`
+/// prints the note under the platform's name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LevelOverride {
+    pub check: CheckId,
+    pub level: Level,
+    pub note: &'static str,
+}
+
 /// The platform's rules, as data: statuses, deadlines, limits and defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expectations {
+    /// What the platform's protocol has beyond what every platform shares: which checks apply
+    /// and which faults can be proven against it.
+    pub capabilities: &'static [Capability],
+    /// How logins reach the provider; the first is what a new manifest gets.
+    pub sso_transports: &'static [SsoTransport],
+    /// The legacy login page's cookie and header (checked with `--legacy-sso`).
+    pub legacy_sso_page: Option<LegacySsoPage>,
+    /// Checks whose level on this platform differs from the catalog's.
+    pub levels: &'static [LevelOverride],
     /// Statuses that mean "provisioned now".
     pub provision_ok: &'static [u16],
     /// The status that means "accepted, provisioning continues in the background".
@@ -258,8 +291,9 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     /// The platform's static rules, each problem tied to a check id and a place in the file.
     fn manifest_findings(&self, manifest: &Manifest) -> Vec<Diagnostic>;
 
-    /// A manifest skeleton for `init`.
-    fn manifest_skeleton(&self, secrets: &SkeletonSecrets) -> String;
+    /// A manifest skeleton for `init`, logging in with `sso`, one of
+    /// [`Expectations::sso_transports`].
+    fn manifest_skeleton(&self, secrets: &SkeletonSecrets, sso: SsoTransport) -> String;
 
     fn expectations(&self) -> &Expectations;
 

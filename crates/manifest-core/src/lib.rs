@@ -3,13 +3,16 @@
 //! * [`model`]: what a manifest says, whatever platform wrote it.
 //! * [`dialect`]: the [`Dialect`] trait through which a platform answers the engine's questions.
 //! * [`http`]: requests and responses as plain data, so dialects build them without a client.
-//! * [`catalog`]: every check with its id, level, platforms, source and explanation.
+//! * [`capability`]: the optional parts of a protocol a dialect declares, which decide the
+//!   checks that apply to it.
+//! * [`catalog`]: every check with its id, level, needs, source and explanation.
 //! * [`report`]: the results; their serde form is the JSON report (`addon-conform/report/v1`).
 //! * [`diagnostics`] and [`spanned`]: manifest problems that point at `file:line:column`.
 //! * [`json_values`], [`names`], [`urls`] and [`reply`]: what dialects read and check alike
 //!   (loosely typed values; slugs, variable names and "did you mean"; the URLs a platform calls;
 //!   JSON provision answers).
 
+pub mod capability;
 pub mod catalog;
 pub mod diagnostics;
 pub mod dialect;
@@ -25,6 +28,7 @@ pub mod spanned;
 pub mod token;
 pub mod urls;
 
+pub use capability::Capability;
 pub use catalog::{CheckDef, CheckId, Level, RuleSource};
 pub use diagnostics::{Diagnostic, Diagnostics, Severity, Span};
 pub use dialect::{

@@ -52,6 +52,7 @@ pub fn read_json_reply(response: &HttpResponse) -> Result<ProvisionReply, String
     Ok(ProvisionReply {
         id,
         id_doubt,
+        id_broken_rule: None,
         config,
         message: fields
             .get("message")

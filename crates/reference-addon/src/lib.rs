@@ -24,7 +24,7 @@
 //! Layout: [`fault`] lists the faults, [`mode`] the correct but unusual designs; `state` and `store` hold what every platform shares,
 //! `lifecycle` provisions, changes plans and deprovisions with the faults applied, and `auth`,
 //! `sso` and `reply` hold the pieces of requests and answers the platforms have in common. Each
-//! platform has its own router module (`heroku`, `scalingo`, `bitrise`) that reads its requests and
+//! platform has its own router module (`heroku`, `scalingo`, `bitrise`, `clevercloud`) that reads its requests and
 //! shapes its answers.
 
 mod collateral;
@@ -32,6 +32,7 @@ pub mod fault;
 
 mod auth;
 mod bitrise;
+mod clevercloud;
 mod heroku;
 mod lifecycle;
 mod manifest_fault;
@@ -166,11 +167,16 @@ impl ReferenceAddon {
     /// Serves on `addr` (port 0 picks a free one). Fails when a fault does not exist on the
     /// platform.
     pub async fn start_on(self, addr: SocketAddr) -> io::Result<RunningAddon> {
-        let protocol = Protocol::of(self.platform);
+        let protocol = Protocol::of(self.platform).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("the reference add-on does not speak {}", self.platform),
+            )
+        })?;
         if let Some(fault) = self
             .faults
             .iter()
-            .find(|fault| !fault.platforms().contains(&self.platform))
+            .find(|fault| !fault.applies_to(protocol.dialect))
         {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -235,6 +241,8 @@ impl ReferenceAddon {
 
 /// What a platform's router module provides.
 struct Protocol {
+    /// The dialect the router speaks, whose capabilities decide which faults exist.
+    dialect: &'static dyn manifest_core::Dialect,
     /// The Basic auth user of the provisioning calls.
     user: &'static str,
     /// The manifest in the platform's format, for an add-on served at an origin.
@@ -242,27 +250,42 @@ struct Protocol {
     router: fn() -> Router<Arc<AddonState>>,
 }
 
+/// Whether the reference add-on speaks `platform`: a registered platform it does not speak has
+/// no correct provider to pass against, nor faults to fail against.
+pub fn speaks(platform: Platform) -> bool {
+    Protocol::of(platform).is_some()
+}
+
 impl Protocol {
-    fn of(platform: Platform) -> Self {
-        match platform {
+    fn of(platform: Platform) -> Option<Self> {
+        Some(match platform {
             heroku_adapter::PLATFORM => Self {
+                dialect: &heroku_adapter::Heroku,
                 user: heroku::ADDON_ID,
                 manifest: heroku::manifest,
                 router: heroku::router,
             },
             scalingo_adapter::PLATFORM => Self {
+                dialect: &scalingo_adapter::Scalingo,
                 user: scalingo::USERNAME,
                 manifest: |secrets, origin, _| scalingo::manifest(secrets, origin),
                 router: scalingo::router,
             },
             bitrise_adapter::PLATFORM => Self {
+                dialect: &bitrise_adapter::Bitrise,
                 // Bitrise authenticates with the token alone.
                 user: "",
                 manifest: |secrets, origin, _| bitrise::manifest(secrets, origin),
                 router: bitrise::router,
             },
-            other => panic!("no reference add-on speaks {other}"),
-        }
+            clevercloud_adapter::PLATFORM => Self {
+                dialect: &clevercloud_adapter::CleverCloud,
+                user: clevercloud::ADDON_ID,
+                manifest: |secrets, origin, _| clevercloud::manifest(secrets, origin),
+                router: clevercloud::router,
+            },
+            _ => return None,
+        })
     }
 }
 

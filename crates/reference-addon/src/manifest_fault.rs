@@ -46,7 +46,7 @@ fn is_manifest_fault(fault: Fault) -> bool {
 /// Where the environments and their settings live in each platform's manifest.
 fn settings(platform: Platform, document: &mut Value) -> &mut Value {
     match platform {
-        heroku_adapter::PLATFORM => &mut document["api"],
+        heroku_adapter::PLATFORM | clevercloud_adapter::PLATFORM => &mut document["api"],
         _ => document,
     }
 }

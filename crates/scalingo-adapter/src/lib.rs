@@ -19,11 +19,12 @@ mod testing;
 
 use std::time::Duration;
 
+use manifest_core::Capability::*;
 use manifest_core::dialect::{SkeletonSecrets, SsoRefusal, TokenKind};
 use manifest_core::http::{HttpRequest, HttpResponse};
 use manifest_core::{
     Ctx, Diagnostic, Diagnostics, Dialect, Expectations, Manifest, Platform, ProvisionInput,
-    ProvisionReply, Recognition, Resource, Source, SsoLogin,
+    ProvisionReply, Recognition, Resource, Source, SsoLogin, SsoTransport,
 };
 
 pub use requests::API_ACCEPT;
@@ -45,6 +46,23 @@ pub struct Scalingo;
 /// (to the provider's own sign-in page): Scalingo's browser-facing login has no refusal status
 /// of its own.
 static EXPECTATIONS: Expectations = Expectations {
+    capabilities: &[
+        ManifestId,
+        SeparateUser,
+        DeclaredConfig,
+        ClosedManifest,
+        Plans,
+        Listing,
+        JsonManifest,
+        ProviderIds,
+        IdLimits,
+        BasicAuth,
+        EmptyDeprovision,
+        LogDrains,
+    ],
+    sso_transports: &[SsoTransport::Get],
+    levels: &[],
+    legacy_sso_page: None,
     provision_ok: &[200, 201, 202],
     provision_async: None,
     provision_replay_ok: &[200, 201, 202],
@@ -103,7 +121,7 @@ impl Dialect for Scalingo {
         rules::findings(manifest)
     }
 
-    fn manifest_skeleton(&self, secrets: &SkeletonSecrets) -> String {
+    fn manifest_skeleton(&self, secrets: &SkeletonSecrets, _sso: SsoTransport) -> String {
         skeleton::skeleton(secrets)
     }
 

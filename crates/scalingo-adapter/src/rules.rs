@@ -1195,7 +1195,7 @@ mod tests {
         ];
         for id in all {
             let def = manifest_core::catalog::lookup(id).unwrap();
-            assert!(def.applies_to(crate::PLATFORM), "{id}");
+            assert!(def.applies_to(crate::EXPECTATIONS.capabilities), "{id}");
         }
     }
 

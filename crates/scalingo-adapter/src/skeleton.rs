@@ -64,7 +64,7 @@ mod tests {
 
     #[test]
     fn the_skeleton_loads_back_without_findings() {
-        let text = Scalingo.manifest_skeleton(&secrets());
+        let text = Scalingo.manifest_skeleton(&secrets(), manifest_core::SsoTransport::Get);
         let manifest = Scalingo
             .load_manifest(Source::new("manifest.json", text.clone()))
             .unwrap();

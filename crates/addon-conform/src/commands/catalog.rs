@@ -25,8 +25,10 @@ pub fn checks(args: &ChecksArgs) -> Result<i32, CliError> {
     let selected: Vec<&CheckDef> = CATALOG
         .iter()
         .filter(|check| {
-            args.platform
-                .is_none_or(|platform| check.applies_to(platform))
+            args.platform.is_none_or(|platform| {
+                dialects::find(platform)
+                    .is_some_and(|dialect| check.applies_to(dialect.expectations().capabilities))
+            })
         })
         .collect();
     match args.format {
@@ -35,6 +37,7 @@ pub fn checks(args: &ChecksArgs) -> Result<i32, CliError> {
                 .iter()
                 .map(|check| CatalogEntry {
                     check,
+                    platforms: dialects::having(check.needs),
                     proven_by: proving_faults(check.id).iter().map(Fault::name).collect(),
                 })
                 .collect();
@@ -52,6 +55,8 @@ pub fn checks(args: &ChecksArgs) -> Result<i32, CliError> {
 struct CatalogEntry<'a> {
     #[serde(flatten)]
     check: &'a CheckDef,
+    /// The registered platforms it applies to.
+    platforms: Vec<Platform>,
     proven_by: Vec<&'static str>,
 }
 
@@ -61,7 +66,7 @@ pub fn checks_table(checks: &[&CheckDef]) -> String {
     let id_width = checks.iter().map(|check| check.id.len()).max().unwrap_or(0);
     let platforms: Vec<String> = checks
         .iter()
-        .map(|check| platform_names(check.platforms))
+        .map(|check| platform_names(&dialects::having(check.needs)))
         .collect();
     let platform_width = platforms.iter().map(String::len).max().unwrap_or(0);
     let mut out = String::new();
@@ -115,13 +120,29 @@ pub fn explanation(check: &CheckDef) -> String {
             Level::Must => " (a failure fails the run)",
             Level::Should => " (a failure only warns)",
         },
-        platform_names(check.platforms).replace(',', ", "),
+        platform_names(&dialects::having(check.needs)).replace(',', ", "),
         check.source.describe(),
         check.summary,
     );
     for line in wrap(check.explanation, WIDTH) {
         out.push_str(&line);
         out.push('\n');
+    }
+    for dialect in dialects::all() {
+        let levels = dialect.expectations().levels;
+        for level in levels.iter().filter(|level| level.check == check.id) {
+            let note = format!(
+                "On {}: {}. {}",
+                dialect.display_name(),
+                level_name(level.level),
+                level.note
+            );
+            out.push('\n');
+            for line in wrap(&note, WIDTH) {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
     }
     let faults = proving_faults(check.id);
     if faults.is_empty() {

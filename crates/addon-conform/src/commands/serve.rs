@@ -24,7 +24,10 @@ pub fn fault_list() -> String {
         .unwrap_or(0);
     let mut out = String::new();
     for fault in Fault::ALL {
-        let platforms: Vec<&str> = fault.platforms().iter().map(|p| p.as_str()).collect();
+        let platforms: Vec<&str> = dialects::having(fault.breaks())
+            .iter()
+            .map(|p| p.as_str())
+            .collect();
         out.push_str(&format!(
             "{:width$}  [{}]  {}\n",
             fault.to_string(),
@@ -90,7 +93,7 @@ pub async fn serve_reference(args: &ServeReferenceArgs) -> Result<i32, CliError>
     }
     let dialect = registry::dialect(args.platform)?;
     for fault in &args.faults {
-        if !fault.platforms().contains(&args.platform) {
+        if !fault.applies_to(dialect) {
             return Err(CliError::usage(format!(
                 "fault `{fault}` does not apply to {}",
                 args.platform

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use http_runner::{Redactor, RunOptions, glob_matches, run_suite};
 use manifest_core::names::closest;
-use manifest_core::{Platform, Report, catalog, exit};
+use manifest_core::{Dialect, Platform, Report, catalog, exit};
 
 use crate::args::{ColorChoice, ReportFormat, TestArgs};
 use crate::commands::ledger::open_run_ledger;
@@ -101,8 +101,9 @@ pub fn render_report(
 
 /// Refuses `--only` and `--skip` globs that match no check of `platform`: a misspelt selection
 /// would otherwise pass by running nothing.
-pub fn check_selection(platform: Platform, args: &TestArgs) -> Result<(), CliError> {
-    let ids: Vec<&str> = catalog::for_platform(platform)
+pub fn check_selection(dialect: &dyn Dialect, args: &TestArgs) -> Result<(), CliError> {
+    let platform = dialect.platform();
+    let ids: Vec<&str> = catalog::for_dialect(dialect)
         .map(|check| check.id)
         .collect();
     for (flag, globs) in [("--only", &args.only), ("--skip", &args.skip)] {
@@ -142,8 +143,8 @@ fn read_baseline(path: &Path, platform: Platform) -> Result<Report, CliError> {
 }
 
 /// Whether the selected checks include any beyond the manifest's static rules.
-fn sends_requests(args: &TestArgs, platform: Platform) -> bool {
-    catalog::for_platform(platform).any(|check| {
+fn sends_requests(args: &TestArgs, dialect: &dyn Dialect) -> bool {
+    catalog::for_dialect(dialect).any(|check| {
         check.area() != "manifest"
             && (args.only.is_empty() || args.only.iter().any(|glob| glob_matches(glob, check.id)))
             && !args.skip.iter().any(|glob| glob_matches(glob, check.id))
@@ -153,8 +154,8 @@ fn sends_requests(args: &TestArgs, platform: Platform) -> bool {
 /// Runs the suite; the exit code is the report's (0 passed, 1 failed, 3 unreachable).
 pub async fn test(args: &TestArgs, color: ColorChoice, quiet: bool) -> Result<i32, CliError> {
     let file = ManifestFile::open(&args.manifest)?;
-    check_selection(file.dialect.platform(), args)?;
-    let manifest = if sends_requests(args, file.dialect.platform()) {
+    check_selection(file.dialect, args)?;
+    let manifest = if sends_requests(args, file.dialect) {
         file.load_to_send()?
     } else {
         file.load()

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use bitrise_adapter::Bitrise;
 use http_runner::Ledger;
-use manifest_core::catalog::for_platform;
+use manifest_core::catalog::for_dialect;
 use manifest_core::report::Status;
 use manifest_core::{Dialect, Report, Source};
 use reference_addon::{Fault, ReferenceAddon, RunningAddon};
@@ -145,7 +145,7 @@ async fn addon_conform_tests_a_bitrise_addon() {
         .iter()
         .map(|check| check.id.as_str())
         .collect();
-    let catalog: Vec<&str> = for_platform(bitrise_adapter::PLATFORM)
+    let catalog: Vec<&str> = for_dialect(&bitrise_adapter::Bitrise)
         .map(|check| check.id)
         .collect();
     assert_eq!(ids, catalog);

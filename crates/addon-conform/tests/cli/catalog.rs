@@ -1,6 +1,6 @@
 //! `checks` and `explain`.
 
-use manifest_core::catalog::{CATALOG, for_platform, lookup};
+use manifest_core::catalog::{CATALOG, for_dialect, lookup};
 use reference_addon::Fault;
 
 use crate::harness::addon_conform;
@@ -33,7 +33,7 @@ fn checks_filters_by_platform() {
     run.expect_code(0);
     assert_eq!(
         run.stdout.lines().count(),
-        for_platform(bitrise_adapter::PLATFORM).count()
+        for_dialect(&bitrise_adapter::Bitrise).count()
     );
     assert!(
         !run.stdout.contains("sso.nav-cookie"),
@@ -56,7 +56,7 @@ fn checks_as_json_carry_the_whole_entry() {
     );
     run.expect_code(0);
     let checks: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(checks.len(), for_platform(heroku_adapter::PLATFORM).count());
+    assert_eq!(checks.len(), for_dialect(&heroku_adapter::Heroku).count());
     let auth = checks
         .iter()
         .find(|check| check["id"] == "provision.auth")

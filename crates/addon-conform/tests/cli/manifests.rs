@@ -252,13 +252,20 @@ fn a_missing_or_unrecognisable_manifest_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let run = addon_conform(dir.path(), &["manifest", "check"]);
     run.expect_code(2);
-    assert!(
-        run.stderr.contains(
-            "no manifest found here (looked for addon-manifest.json, manifest.json, config.yaml)"
-        ),
-        "{}",
-        run.stderr
+    // Every registered platform's default file, in registry order.
+    let defaults: Vec<&str> = dialects::all()
+        .iter()
+        .map(|dialect| dialect.default_manifest_file())
+        .collect();
+    let looked_for = format!(
+        "no manifest found here (looked for {})",
+        defaults.join(", ")
     );
+    assert!(
+        defaults.starts_with(&["addon-manifest.json", "manifest.json", "config.yaml"]),
+        "{defaults:?}"
+    );
+    assert!(run.stderr.contains(&looked_for), "{}", run.stderr);
 
     write(dir.path(), "other.json", r#"{"hello": "world"}"#);
     let run = addon_conform(
@@ -291,7 +298,7 @@ fn a_missing_or_unrecognisable_manifest_is_a_usage_error() {
 fn every_platform_example_manifest_passes_its_platform_check() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
     let mut checked = 0;
-    for platform in ["heroku", "scalingo", "bitrise"] {
+    for platform in dialects::platforms().map(|platform| platform.as_str()) {
         let Ok(examples) = fs::read_dir(fixtures.join(platform).join("platform-examples")) else {
             continue;
         };
@@ -313,7 +320,15 @@ fn every_platform_example_manifest_passes_its_platform_check() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 2, "the Heroku and the Scalingo example");
+    let on_disk = fs::read_dir(&fixtures)
+        .unwrap()
+        .filter_map(|entry| fs::read_dir(entry.unwrap().path().join("platform-examples")).ok())
+        .map(Iterator::count)
+        .sum::<usize>();
+    assert_eq!(
+        checked, on_disk,
+        "every example under fixtures/*/platform-examples belongs to a registered platform"
+    );
 }
 
 /// A misspelt `--only` would otherwise pass by running nothing.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use manifest_core::Report;
-use manifest_core::catalog::for_platform;
+use manifest_core::catalog::for_dialect;
 use reference_addon::{Fault, ReferenceAddon, RunningAddon};
 use serde_json::Value;
 
@@ -83,7 +83,7 @@ async fn a_correct_addon_passes_every_check() {
         .iter()
         .map(|check| check["id"].as_str().unwrap())
         .collect();
-    let catalog: Vec<&str> = for_platform(heroku_adapter::PLATFORM)
+    let catalog: Vec<&str> = for_dialect(&heroku_adapter::Heroku)
         .map(|check| check.id)
         .collect();
     assert_eq!(

@@ -4,7 +4,7 @@
 use std::fs;
 
 use manifest_core::Report;
-use manifest_core::catalog::for_platform;
+use manifest_core::catalog::for_dialect;
 use manifest_core::report::Status;
 use reference_addon::{Fault, ReferenceAddon};
 use serde_json::Value;
@@ -54,7 +54,7 @@ fn init_has_no_sso_transport_to_choose() {
     );
     run.expect_code(2);
     assert!(
-        run.stderr.contains("--sso applies to heroku only"),
+        run.stderr.contains("--sso applies to platforms with a choice of SSO transports (heroku); scalingo has only get"),
         "{}",
         run.stderr
     );
@@ -99,7 +99,7 @@ async fn a_correct_addon_passes_every_check() {
         .iter()
         .map(|check| check.id.as_str())
         .collect();
-    let catalog: Vec<&str> = for_platform(scalingo_adapter::PLATFORM)
+    let catalog: Vec<&str> = for_dialect(&scalingo_adapter::Scalingo)
         .map(|check| check.id)
         .collect();
     assert_eq!(

@@ -18,19 +18,13 @@ async fn matrix_of(platform: Platform) {
     });
 }
 
+/// Every registered platform's matrix, each with a snapshot of its own: a platform added to the
+/// registry is proven here without a test of its own.
 #[tokio::test]
-async fn heroku_matrix() {
-    matrix_of(heroku_adapter::PLATFORM).await;
-}
-
-#[tokio::test]
-async fn scalingo_matrix() {
-    matrix_of(scalingo_adapter::PLATFORM).await;
-}
-
-#[tokio::test]
-async fn bitrise_matrix() {
-    matrix_of(bitrise_adapter::PLATFORM).await;
+async fn every_registered_platform_matrix() {
+    for platform in dialects::platforms() {
+        matrix_of(platform).await;
+    }
 }
 
 /// Heroku has every fault that only a generated sequence shows: strictly one request after

@@ -149,6 +149,9 @@ impl<'a> Suite<'a> {
         if let Some(doubt) = &reply.id_doubt {
             self.book.warn("provision.id", doubt.clone());
         }
+        if let Some(broken) = &reply.id_broken_rule {
+            self.book.fail("provision.id", broken.clone());
+        }
         let resource = Resource {
             id,
             input: input.clone(),

@@ -23,7 +23,10 @@ fn fault_catalog_snapshot() {
     let table: String = Fault::ALL
         .iter()
         .map(|fault| {
-            let platforms: Vec<_> = fault.platforms().iter().map(|p| p.as_str()).collect();
+            let platforms: Vec<_> = dialects::having(fault.breaks())
+                .iter()
+                .map(|p| p.as_str())
+                .collect();
             format!(
                 "{fault} [{}] proves {}\n    {}\n",
                 platforms.join(", "),

@@ -3,6 +3,7 @@
 
 mod bitrise;
 mod catalog;
+mod clevercloud;
 mod faults;
 mod heroku;
 mod modes;

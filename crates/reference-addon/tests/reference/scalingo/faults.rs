@@ -18,7 +18,7 @@ fn every_scalingo_fault_has_a_test_here() {
     let source = include_str!("faults.rs");
     let scalingo_faults = Fault::ALL
         .into_iter()
-        .filter(|fault| fault.platforms().contains(&scalingo_adapter::PLATFORM));
+        .filter(|fault| fault.applies_to(&scalingo_adapter::Scalingo));
     for fault in scalingo_faults {
         let mention = format!("Fault::{fault:?})");
         assert!(source.contains(&mention), "no test switches on {fault}");
