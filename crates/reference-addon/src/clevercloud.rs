@@ -107,6 +107,9 @@ async fn provision(
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
+    if state.has(Fault::ParsesBodyBeforeAuth) {
+        parse_body::<ProvisionRequest>(&body, "provision request")?;
+    }
     if !basic_auth_passes(&state, &headers, Call::Provision) {
         return Err(crate::reply::unauthorized().into());
     }
@@ -126,6 +129,9 @@ async fn change_plan(
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
+    if state.has(Fault::ParsesBodyBeforeAuth) {
+        parse_body::<PlanChangeRequest>(&body, "plan change request")?;
+    }
     if !basic_auth_passes(&state, &headers, Call::PlanChange) {
         return Err(crate::reply::unauthorized().into());
     }
