@@ -6,6 +6,7 @@ mod baseline;
 mod bitrise;
 mod catalog;
 mod docs;
+mod fuzz_corpus;
 mod harness;
 mod heroku;
 mod hostile;
