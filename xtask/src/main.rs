@@ -6,6 +6,7 @@
 
 mod bench;
 mod codegen;
+mod fuzz;
 mod proxy;
 
 use std::io;
@@ -44,6 +45,11 @@ tasks:
                            --check, fail when it is stale instead
   tidy                     check the repository's conventions: every check explained, sourced,
                            proven by a fault and documented
+  fuzz [--seconds N] [--target T]...
+                           run each cargo-fuzz target of fuzz/ (or the ones named) for N
+                           seconds (default 60), one after another, seeded with the committed
+                           corpus; print each one's executions and crashes and fail on a
+                           crash. Needs nightly and cargo-fuzz (`cargo install cargo-fuzz`)
   dist                     build the four binaries and write their man pages into
                            dist/man/ and addon-conform's completions (bash, zsh, fish) into
                            dist/completions/, in cargo's target directory
@@ -73,6 +79,7 @@ enum Task {
     },
     Tidy,
     Dist,
+    Fuzz(fuzz::FuzzOptions),
     Help,
 }
 
@@ -137,6 +144,7 @@ fn parse(args: &[String]) -> Result<Task, String> {
         },
         "tidy" if rest.is_empty() => Ok(Task::Tidy),
         "dist" if rest.is_empty() => Ok(Task::Dist),
+        "fuzz" => fuzz::parse(rest).map(Task::Fuzz),
         other => Err(format!("unknown task `{other}`")),
     }
 }
@@ -469,6 +477,14 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Ok(Task::Fuzz(options)) => match fuzz::fuzz(&options) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::from(2)
+            }
+        },
         Ok(Task::Conformance { seed }) => block_on(conformance(seed)),
         Ok(Task::SameVerdicts { seed, at }) => block_on(same_verdicts(seed, at)),
         Ok(Task::Bench(options)) => block_on(async move { bench::bench(&options).await }),
@@ -569,6 +585,13 @@ mod tests {
         );
         assert_eq!(parse(&args(&["tidy"])), Ok(Task::Tidy));
         assert_eq!(parse(&args(&["dist"])), Ok(Task::Dist));
+        assert_eq!(
+            parse(&args(&["fuzz", "--seconds", "5"])),
+            Ok(Task::Fuzz(fuzz::FuzzOptions {
+                seconds: 5,
+                targets: Vec::new(),
+            }))
+        );
     }
 
     #[test]

@@ -164,8 +164,9 @@ pub struct TestArgs {
     /// Deadline for every request, in seconds, instead of the platform's.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub timeout: Option<Duration>,
-    /// Deadline for the whole run, in seconds [default: one request deadline per check]; the
-    /// run then cleans up and reports which checks did not finish.
+    /// Deadline for the whole run, in seconds [default: 12 request deadlines per case, plus one
+    /// asynchronous wait: 6 minutes on Heroku]; the run then cleans up and reports which checks
+    /// did not finish.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub max_duration: Option<Duration>,
     /// The report format: text for people, the JSON report, JUnit XML, or an HTML page.

@@ -6,6 +6,7 @@ pub mod args;
 pub mod commands;
 pub mod docs;
 pub mod error;
+pub mod fuzzing;
 pub mod load;
 pub mod private_file;
 pub mod progress;

@@ -302,12 +302,66 @@ impl Redactor {
     }
 
     /// A response body as text, secrets replaced: JSON structurally, anything else textually.
-    pub fn redact_body(&self, body: &[u8]) -> String {
+    /// A JSON body is written only until it exceeds `limit` bytes, since the caller cuts the
+    /// rest: an answer of 80 000 config vars costs the redaction of the few it keeps, not of
+    /// every one, on each of the run's exchanges.
+    pub fn redact_body(&self, body: &[u8], limit: usize) -> String {
         match serde_json::from_slice::<serde_json::Value>(body) {
             Ok(json) if json.is_object() || json.is_array() => {
-                serde_json::to_string(&self.redact_json(&json)).unwrap_or_default()
+                let mut out = String::new();
+                self.write_redacted_json(&json, &mut out, limit);
+                out
             }
             _ => self.redact(&String::from_utf8_lossy(body)),
+        }
+    }
+
+    /// Appends `value` as JSON, redacted as [`Redactor::redact_json`] would, until `out` holds
+    /// more than `limit` bytes: then what it holds is the start of the whole. Each string is
+    /// redacted whole before it is written, so a cut never leaves part of a secret.
+    fn write_redacted_json(&self, value: &serde_json::Value, out: &mut String, limit: usize) {
+        let string = |out: &mut String, text: &str| {
+            out.push_str(&serde_json::Value::from(text).to_string());
+        };
+        match value {
+            serde_json::Value::Object(map) => {
+                out.push('{');
+                for (index, (key, value)) in map.iter().enumerate() {
+                    if out.len() > limit {
+                        return;
+                    }
+                    if index > 0 {
+                        out.push(',');
+                    }
+                    string(out, key);
+                    out.push(':');
+                    if is_secret_name(key) && !value.is_object() {
+                        string(out, REDACTED);
+                    } else {
+                        self.write_redacted_json(value, out, limit);
+                    }
+                }
+                if out.len() <= limit {
+                    out.push('}');
+                }
+            }
+            serde_json::Value::Array(items) => {
+                out.push('[');
+                for (index, item) in items.iter().enumerate() {
+                    if out.len() > limit {
+                        return;
+                    }
+                    if index > 0 {
+                        out.push(',');
+                    }
+                    self.write_redacted_json(item, out, limit);
+                }
+                if out.len() <= limit {
+                    out.push(']');
+                }
+            }
+            serde_json::Value::String(text) => string(out, &self.redact(text)),
+            other => out.push_str(&other.to_string()),
         }
     }
 
@@ -388,7 +442,7 @@ impl Redactor {
         };
         let (response, error) = match outcome {
             Ok(response) => {
-                let mut body = self.redact_body(&response.body);
+                let mut body = self.redact_body(&response.body, REPORT_BODY_LIMIT);
                 let mut truncated = response.truncated;
                 if body.len() > REPORT_BODY_LIMIT {
                     let mut cut = REPORT_BODY_LIMIT;
@@ -674,6 +728,30 @@ mod tests {
                 || exchange.request.url.contains("token=%5BREDACTED%5D")
         );
         assert!(exchange.request.url.contains("timestamp=2"));
+    }
+
+    #[test]
+    fn a_json_body_is_redacted_only_as_far_as_it_is_kept() {
+        let redactor = redactor();
+        let body = json!({
+            "a": [1, true, null, {"token": "t0ken-value", "nested": {"salt": {"x": "salty-salt"}}}],
+            "config": (0..2000)
+                .map(|key| (format!("K{key}"), json!(format!("s3cret-pass-{key}"))))
+                .collect::<serde_json::Map<_, _>>(),
+        })
+        .to_string();
+        let whole = redactor.redact_body(body.as_bytes(), usize::MAX);
+        let reparsed: serde_json::Value = serde_json::from_str(&whole).unwrap();
+        assert_eq!(reparsed["a"][3]["token"], "[REDACTED]");
+        assert_eq!(reparsed["a"][3]["nested"]["salt"]["x"], "[REDACTED]");
+        assert_eq!(reparsed["config"]["K7"], "[REDACTED]-7");
+        let kept = redactor.redact_body(body.as_bytes(), 1000);
+        assert!(kept.len() > 1000 && kept.len() < 1100, "{}", kept.len());
+        assert!(
+            whole.starts_with(&kept),
+            "what is kept is the start of the whole"
+        );
+        assert!(!kept.contains("s3cret-pass") && !kept.contains("t0ken-value"));
     }
 
     #[test]

@@ -76,8 +76,8 @@ pub struct RunOptions {
     pub options: BTreeMap<String, String>,
     /// Overrides the platform's deadline for every request.
     pub timeout: Option<Duration>,
-    /// The deadline of the whole run; `None`: one request deadline per applicable check, plus
-    /// the wait for an asynchronous provision ([`default_max_duration`]).
+    /// The deadline of the whole run; `None`: [`DEADLINES_IN_A_ROW`] request deadlines per case,
+    /// plus the wait for an asynchronous provision ([`default_max_duration`]).
     pub max_duration: Option<Duration>,
     /// The seed of every generated input; the same seed replays the same run.
     pub seed: u64,
@@ -268,7 +268,7 @@ pub async fn run_suite(
     let ledger_failed = suite.ledger.write_failed();
     let max_duration = options
         .max_duration
-        .unwrap_or_else(|| default_max_duration(dialect, timeout, suite.async_wait));
+        .unwrap_or_else(|| default_max_duration(timeout, suite.async_wait, options.cases));
     let mut out_of_time = false;
     let interrupted = tokio::select! {
         biased;
@@ -361,17 +361,21 @@ fn run_redactor(manifest: &Manifest, endpoints: &manifest_core::Endpoints) -> Re
     redactor
 }
 
-/// How long a run may take unless `--max-duration` says: every applicable check waiting one
-/// full request deadline, plus one wait for an asynchronous provision. A correct provider,
-/// however slow within its deadlines, finishes well inside it; one that answers provisions and
-/// then hangs cannot hold a CI job much longer.
-pub fn default_max_duration(
-    dialect: &dyn Dialect,
-    deadline: Duration,
-    async_wait: Duration,
-) -> Duration {
-    let checks = manifest_core::catalog::for_dialect(dialect).count();
-    deadline * u32::try_from(checks).unwrap_or(u32::MAX) + async_wait
+/// How many requests may wait their full deadline one after another in a run's default time:
+/// against a provider that answers provisions and hangs on everything else, a run waits about
+/// ten deadlines in a row (the steps that depend on one another: the replay, plan change,
+/// login, deprovision and its repeat, the generated sequences, the cleanup), and gets each of
+/// those verdicts with this much room.
+pub const DEADLINES_IN_A_ROW: u32 = 12;
+
+/// How long a run may take unless `--max-duration` says: [`DEADLINES_IN_A_ROW`] request
+/// deadlines for each case of the generated part (which makes most of a run's requests: about
+/// 220 one after another for one case, 180 more for each further case), plus one wait for an
+/// asynchronous provision. Heroku's 25 s deadline makes it 6 minutes for one case: a correct
+/// provider fits as long as its answers take under a second and a half on average, and one
+/// that hangs cannot hold a CI job for longer. A slower provider needs `--max-duration`.
+pub fn default_max_duration(deadline: Duration, async_wait: Duration, cases: u32) -> Duration {
+    deadline * DEADLINES_IN_A_ROW * cases.max(1) + async_wait
 }
 
 /// Where a run's work stops when the ledger refused to record a provision: the request is not
@@ -452,6 +456,30 @@ fn record_manifest_checks(dialect: &dyn Dialect, manifest: &Manifest, book: &mut
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_run_deadline_is_minutes_and_grows_with_the_cases() {
+        let heroku = Duration::from_secs(25);
+        let wait = ASYNC_PROVISION_WAIT;
+        assert_eq!(
+            default_max_duration(heroku, wait, 1),
+            Duration::from_secs(6 * 60)
+        );
+        assert_eq!(
+            default_max_duration(heroku, wait, 0),
+            default_max_duration(heroku, wait, 1),
+            "the generated part runs at least once"
+        );
+        assert_eq!(
+            default_max_duration(heroku, wait, 3),
+            Duration::from_secs(3 * 12 * 25 + 60)
+        );
+        assert_eq!(
+            default_max_duration(Duration::from_secs(2), Duration::from_secs(2), 1),
+            Duration::from_secs(26),
+            "--timeout sets both the deadline and the wait"
+        );
+    }
 
     fn input(uuid: &str) -> manifest_core::ProvisionInput {
         manifest_core::ProvisionInput {

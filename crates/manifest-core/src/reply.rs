@@ -1,11 +1,13 @@
 //! Reading the JSON answer to a provision that Heroku and Scalingo share:
 //! `{"id": …, "config": {…}, "message": …, "log_drain_url": …}`.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::dialect::ProvisionReply;
 use crate::http::HttpResponse;
@@ -16,87 +18,128 @@ use crate::json_values::describe;
 /// it is a string, `log_drain_url` as sent. `Err` says why the body cannot be read at all: not
 /// JSON, not an object, or a `config` that is not an object.
 pub fn read_json_reply(response: &HttpResponse) -> Result<ProvisionReply, String> {
-    let body = response.json()?;
-    let Value::Object(fields) = &body else {
-        return Err(format!(
-            "the body is {}, not a JSON object",
-            describe(&body)
-        ));
+    let members = members(response)?;
+    let field = |name: &str| -> Result<Option<Value>, String> {
+        members
+            .get(name)
+            .map(|raw| serde_json::from_str(raw.get()))
+            .transpose()
+            .map_err(|error| format!("the body is not JSON: {error}"))
     };
+    let id_value = field("id")?;
     // Length is the engine's business (`Expectations::id_max_len`); here only what makes an id
     // unusable in a URL at all.
-    let id_doubt = fields.get("id").filter(|id| id.is_number()).map(|id| {
+    let id_doubt = id_value.as_ref().filter(|id| id.is_number()).map(|id| {
         format!("`id` is the number {id}; the platform documents string ids (older documents show numbers, so it is used as the string `{id}`)")
     });
-    let id = fields.get("id").map(|id| match id {
+    let id = id_value.map(|id| match id {
         Value::String(id) if id.trim().is_empty() => Err("`id` is blank".to_owned()),
         // A URL cannot carry `.` or `..` as a path segment: `base_url/..` is another resource.
         Value::String(id) if id == "." || id == ".." => Err(format!(
             "`id` is `{id}`, which cannot be used in a URL path"
         )),
-        Value::String(id) => Ok(id.clone()),
+        Value::String(id) => Ok(id),
         Value::Number(number) => Ok(number.to_string()),
-        other => Err(format!("`id` is {}, not a string", describe(other))),
+        other => Err(format!("`id` is {}, not a string", describe(&other))),
     });
     // A null config is no config: the config checks say what is missing.
-    let config = match fields.get("config") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Object(config)) => config_in_order(&response.body).unwrap_or_else(|| {
-            config
-                .iter()
-                .map(|(key, value)| (key.clone(), value.clone()))
-                .collect()
-        }),
-        Some(other) => return Err(format!("`config` is {}, not an object", describe(other))),
+    let config = match members.get("config") {
+        None => Vec::new(),
+        Some(raw) => match serde_json::from_str::<Config>(raw.get()) {
+            Ok(Config::Members(config)) => config,
+            Ok(Config::Null) => Vec::new(),
+            Ok(Config::Other(kind)) => {
+                return Err(format!("`config` is {kind}, not an object"));
+            }
+            Err(error) => return Err(format!("the body is not JSON: {error}")),
+        },
     };
     Ok(ProvisionReply {
         id,
         id_doubt,
         id_broken_rule: None,
         config,
-        message: fields
-            .get("message")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        log_drain_url: fields.get("log_drain_url").cloned(),
+        message: field("message")?.and_then(|message| message.as_str().map(str::to_owned)),
+        log_drain_url: field("log_drain_url")?,
     })
 }
 
-/// The `config` members in the order the provider wrote them (a `serde_json::Map` may sort
-/// them). `None` when the body cannot be read that way, e.g. when `config` appears twice.
-fn config_in_order(body: &[u8]) -> Option<Vec<(String, Value)>> {
-    #[derive(Deserialize)]
-    struct ConfigOnly {
-        config: OrderedObject,
+/// The members of a body that is a JSON object, each still as its text, so that each is read
+/// once into what it needs (`config` in order, without first building the map it would be):
+/// an answer of 80 000 config vars is read once, not twice. Of a repeated member, the last.
+fn members(response: &HttpResponse) -> Result<BTreeMap<String, &RawValue>, String> {
+    match serde_json::from_slice::<BTreeMap<String, &RawValue>>(&response.body) {
+        Ok(members) if !response.truncated => Ok(members),
+        // Not an object, or not JSON at all: the whole body read as JSON says which.
+        _ => {
+            let body = response.json()?;
+            Err(format!(
+                "the body is {}, not a JSON object",
+                describe(&body)
+            ))
+        }
     }
-    serde_json::from_slice::<ConfigOnly>(body)
-        .ok()
-        .map(|only| only.config.0)
 }
 
-struct OrderedObject(Vec<(String, Value)>);
+/// A `config` member: its members in the order the provider wrote them (a `serde_json::Map`
+/// sorts them), `null`, or the kind of whatever else it is.
+enum Config {
+    Members(Vec<(String, Value)>),
+    Null,
+    Other(&'static str),
+}
 
-impl<'de> Deserialize<'de> for OrderedObject {
+impl<'de> Deserialize<'de> for Config {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Members;
+        deserializer.deserialize_any(Members)
+    }
+}
 
-        impl<'de> Visitor<'de> for Members {
-            type Value = OrderedObject;
+/// Reads a [`Config`].
+struct Members;
 
-            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-                formatter.write_str("a JSON object")
-            }
+impl<'de> Visitor<'de> for Members {
+    type Value = Config;
 
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<OrderedObject, A::Error> {
-                let mut members = Vec::new();
-                while let Some(member) = map.next_entry::<String, Value>()? {
-                    members.push(member);
-                }
-                Ok(OrderedObject(members))
-            }
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Config, A::Error> {
+        let mut members = Vec::new();
+        while let Some(member) = map.next_entry::<String, Value>()? {
+            members.push(member);
         }
+        Ok(Config::Members(members))
+    }
 
-        deserializer.deserialize_map(Members)
+    fn visit_unit<E>(self) -> Result<Config, E> {
+        Ok(Config::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Config, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Config::Other("an array"))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Config, E> {
+        Ok(Config::Other("a string"))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Config, E> {
+        Ok(Config::Other("a boolean"))
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Config, E> {
+        Ok(Config::Other("a number"))
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Config, E> {
+        Ok(Config::Other("a number"))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Config, E> {
+        Ok(Config::Other("a number"))
     }
 }
 

@@ -320,7 +320,7 @@ async fn init_force_replaces_a_planted_link_and_never_keeps_a_loose_mode() {
 /// that tries to erase the line and print a fake verdict.
 async fn start_control_bytes_provider() -> std::net::SocketAddr {
     let app = axum::Router::new().fallback(|method: Method, uri: Uri| async move {
-        let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[2K\rPASS  everything\0\u{202e}";
+        let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[2K\rPASS  everything\0\u{202e}\u{ffff}";
         if method == Method::POST && uri.path().ends_with("/resources") {
             let answer = serde_json::json!({
                 "id": format!("res{hostile}"),
@@ -362,6 +362,61 @@ async fn control_bytes_in_answers_never_reach_the_terminal() {
             run.all_output()
         );
     }
+}
+
+/// Whether XML 1.0 allows `c` in a document (its `Char` production).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn control_bytes_in_answers_make_a_junit_file_xml_accepts() {
+    let addr = start_control_bytes_provider().await;
+    let (manifest, _) = manifest_for(heroku_adapter::PLATFORM, addr).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("addon-manifest.json"), &manifest).unwrap();
+    let junit = dir.path().join("junit.xml");
+    let run = addon_conform_async(
+        dir.path(),
+        &[
+            "test",
+            "--seed",
+            "4",
+            "--timeout",
+            "5",
+            "--format",
+            "junit",
+            "--output",
+            junit.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{run:#?}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let forbidden: Vec<char> = xml.chars().filter(|c| !is_xml_char(*c)).collect();
+    assert!(
+        forbidden.is_empty(),
+        "characters XML forbids: {forbidden:?}"
+    );
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut failures = 0;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Start(element))
+                if element.name().as_ref() == b"failure" =>
+            {
+                failures += 1;
+            }
+            Ok(_) => {}
+            Err(error) => panic!("the JUnit file is not XML: {error}\n{xml}"),
+        }
+    }
+    assert!(failures > 0, "{xml}");
+    assert!(
+        xml.contains("\\u{1b}]0;pwned\\u{7}") && xml.contains("\\u{ffff}"),
+        "what the provider sent is shown, not dropped: {xml}"
+    );
 }
 
 /// Answers provisions at once, then never answers anything else.

@@ -7,6 +7,7 @@ mod bitrise;
 mod catalog;
 mod docs;
 mod existing;
+mod fuzz_corpus;
 mod harness;
 mod heroku;
 mod hostile;
