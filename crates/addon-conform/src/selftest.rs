@@ -339,7 +339,8 @@ async fn matrix(
                     .filter(|faults| on_target(faults))
                     .map(|faults| (target, None, faults.to_vec())),
             );
-            let mode_here = |mode: &Mode| mode.platforms().contains(&target.platform);
+            let mode_here =
+                |mode: &Mode| reference_addon::platforms_in(*mode).contains(&target.platform);
             cells.extend(
                 Mode::ALL
                     .into_iter()

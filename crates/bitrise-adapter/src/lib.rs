@@ -14,6 +14,7 @@
 
 mod document;
 mod manifest;
+mod reference;
 mod requests;
 mod rules;
 mod skeleton;
@@ -32,6 +33,7 @@ use manifest_core::{
 };
 
 pub use manifest::AUTH_HEADER;
+pub use reference::REFERENCE;
 pub use sso::{BUILD_SLUG_OPTION, SHA256_PREFIX, sso_token, sso_token_sha256};
 
 /// Bitrise's identity in reports, ledgers and `--platform`.

@@ -1,4 +1,4 @@
-//! Every config under `fixtures/bitrise/` is checked and its diagnostics are snapshotted, one
+//! Every config under this crate's `fixtures/` is checked and its diagnostics are snapshotted, one
 //! snapshot per file: adding a regression is adding a file.
 
 use std::fs;
@@ -9,7 +9,7 @@ use manifest_core::{Diagnostics, Dialect, Source};
 
 fn fixtures(kind: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/bitrise")
+        .join("fixtures")
         .join(kind);
     let mut files: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))

@@ -29,6 +29,7 @@
 //! Everything goes through [`CleverCloud`], an implementation of [`manifest_core::Dialect`].
 
 mod manifest;
+mod reference;
 mod requests;
 mod rules;
 mod skeleton;
@@ -49,6 +50,7 @@ use manifest_core::{
     ProvisionReply, Resource, Source, SsoLogin, SsoTransport,
 };
 
+pub use reference::REFERENCE;
 pub use sso::{signature, token};
 
 /// The platform's identity, as reports, ledgers and `--platform` spell it.

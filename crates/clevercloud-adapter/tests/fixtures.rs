@@ -1,4 +1,4 @@
-//! Every manifest under `fixtures/clevercloud/` is checked and its diagnostics are snapshotted,
+//! Every manifest under this crate's `fixtures/` is checked and its diagnostics are snapshotted,
 //! one snapshot per file: adding a regression is adding a file. The documentation's own example
 //! (under `platform-examples/`) is correct by definition.
 
@@ -11,7 +11,7 @@ use manifest_core::{Diagnostics, Dialect, Source};
 
 fn fixtures(kind: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/clevercloud")
+        .join("fixtures")
         .join(kind);
     let mut files: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))

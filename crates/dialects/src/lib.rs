@@ -3,30 +3,43 @@
 //! so a platform added to [`REGISTRY`] is run, documented and tested everywhere at once.
 
 use manifest_core::capability::has_all;
-use manifest_core::{Capability, Dialect, Platform, Recognition};
+use std::sync::LazyLock;
 
-/// Every registered dialect, in the order platforms are listed and run. Adding a platform is
-/// one line here (and its crate among this crate's dependencies).
-static REGISTRY: &[&dyn Dialect] = &[
-    &heroku_adapter::Heroku,
-    &scalingo_adapter::Scalingo,
-    &bitrise_adapter::Bitrise,
-    &clevercloud_adapter::CleverCloud,
+use manifest_core::{Capability, Dialect, Platform, Recognition};
+use reference_kit::Provider;
+
+/// Every registered platform, in the order platforms are listed and run: its adapter crate's
+/// reference provider, which names the dialect it speaks, so a platform cannot be registered
+/// without the correct provider the fault matrix tests it against. Adding a platform is one
+/// line here (and its crate among this crate's dependencies).
+static REGISTRY: &[&Provider] = &[
+    &heroku_adapter::REFERENCE,
+    &scalingo_adapter::REFERENCE,
+    &bitrise_adapter::REFERENCE,
+    &clevercloud_adapter::REFERENCE,
 ];
+
+static DIALECTS: LazyLock<Vec<&'static dyn Dialect>> =
+    LazyLock::new(|| REGISTRY.iter().map(|provider| provider.dialect).collect());
 
 /// Every registered dialect.
 pub fn all() -> &'static [&'static dyn Dialect] {
+    &DIALECTS
+}
+
+/// Every registered platform's reference provider, in [`all`]'s order.
+pub fn providers() -> &'static [&'static Provider] {
     REGISTRY
 }
 
 /// The registered platforms, in [`REGISTRY`] order.
 pub fn platforms() -> impl Iterator<Item = Platform> {
-    REGISTRY.iter().map(|dialect| dialect.platform())
+    all().iter().map(|dialect| dialect.platform())
 }
 
 /// The dialect of a platform, if one is registered.
 pub fn find(platform: Platform) -> Option<&'static dyn Dialect> {
-    REGISTRY
+    all()
         .iter()
         .copied()
         .find(|dialect| dialect.platform() == platform)
@@ -34,7 +47,7 @@ pub fn find(platform: Platform) -> Option<&'static dyn Dialect> {
 
 /// The dialect `--platform NAME` means; `Err` says which names exist.
 pub fn named(name: &str) -> Result<&'static dyn Dialect, String> {
-    REGISTRY
+    all()
         .iter()
         .copied()
         .find(|dialect| dialect.platform().as_str().eq_ignore_ascii_case(name))
@@ -44,7 +57,7 @@ pub fn named(name: &str) -> Result<&'static dyn Dialect, String> {
 /// The registered platforms that have every capability in `needs`: those a check applies to
 /// (its `needs`) or a fault can be proven on (what it `breaks`).
 pub fn having(needs: &[Capability]) -> Vec<Platform> {
-    REGISTRY
+    all()
         .iter()
         .filter(|dialect| has_all(dialect.expectations().capabilities, needs))
         .map(|dialect| dialect.platform())
@@ -71,7 +84,7 @@ pub enum Detection {
 /// Asks every dialect whether `document` is its manifest. The strongest [`Recognition`] wins;
 /// a tie is doubt, never a guess in registry order.
 pub fn detect(document: &serde_json::Value) -> Detection {
-    detect_among(REGISTRY, document)
+    detect_among(all(), document)
 }
 
 fn detect_among(
@@ -208,14 +221,14 @@ mod tests {
         assert!(matches!(detect(&json!({"x": 1})), Detection::Unknown));
     }
 
-    /// A platform's documented example manifest (`fixtures/<platform>/platform-examples/`) is
+    /// A platform's documented example manifest (its adapter's `fixtures/platform-examples/`) is
     /// read as that platform, or refused as ambiguous with it among the candidates: never
     /// silently as another platform.
     #[test]
     fn documented_examples_are_never_taken_for_another_platform() {
-        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
-        for platform in platforms() {
-            let examples = fixtures.join(platform.as_str()).join("platform-examples");
+        for provider in providers() {
+            let platform = provider.dialect.platform();
+            let examples = std::path::Path::new(provider.fixtures).join("platform-examples");
             let Ok(examples) = std::fs::read_dir(examples) else {
                 continue;
             };

@@ -11,6 +11,7 @@
 //! Everything goes through [`Heroku`], an implementation of [`manifest_core::Dialect`].
 
 mod manifest;
+mod reference;
 mod requests;
 mod rules;
 mod skeleton;
@@ -28,6 +29,7 @@ use manifest_core::{
     ProvisionReply, Recognition, Resource, Source, SsoLogin, SsoTransport,
 };
 
+pub use reference::REFERENCE;
 pub use requests::API_ACCEPT;
 pub use sso::mint;
 

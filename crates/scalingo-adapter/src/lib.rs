@@ -10,6 +10,7 @@
 //! Everything goes through [`Scalingo`], an implementation of [`manifest_core::Dialect`].
 
 mod manifest;
+mod reference;
 mod requests;
 mod rules;
 mod skeleton;
@@ -27,6 +28,7 @@ use manifest_core::{
     ProvisionReply, Recognition, Resource, Source, SsoLogin, SsoTransport,
 };
 
+pub use reference::REFERENCE;
 pub use requests::API_ACCEPT;
 pub use sso::sso_token;
 

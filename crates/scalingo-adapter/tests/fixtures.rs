@@ -1,4 +1,4 @@
-//! Every manifest under `fixtures/scalingo/` is checked and its diagnostics are snapshotted, one
+//! Every manifest under this crate's `fixtures/` is checked and its diagnostics are snapshotted, one
 //! snapshot per file: adding a regression is adding a file.
 
 use std::fs;
@@ -9,7 +9,7 @@ use scalingo_adapter::Scalingo;
 
 fn fixtures(kind: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/scalingo")
+        .join("fixtures")
         .join(kind);
     let mut files: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))

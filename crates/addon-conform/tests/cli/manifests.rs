@@ -292,14 +292,16 @@ fn a_missing_or_unrecognisable_manifest_is_a_usage_error() {
     );
 }
 
-/// The platforms' own example manifests (copied under `fixtures/<platform>/platform-examples/`,
-/// sources in `fixtures/PLATFORM-EXAMPLES.md`) are correct by definition.
+/// The platforms' own example manifests (copied under each adapter's
+/// `fixtures/platform-examples/`, sources in the `fixtures/README.md` beside them) are correct
+/// by definition.
 #[test]
 fn every_platform_example_manifest_passes_its_platform_check() {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
     let mut checked = 0;
-    for platform in dialects::platforms().map(|platform| platform.as_str()) {
-        let Ok(examples) = fs::read_dir(fixtures.join(platform).join("platform-examples")) else {
+    for provider in dialects::providers() {
+        let platform = provider.dialect.platform().as_str();
+        let Ok(examples) = fs::read_dir(Path::new(provider.fixtures).join("platform-examples"))
+        else {
             continue;
         };
         for example in examples {
@@ -320,15 +322,7 @@ fn every_platform_example_manifest_passes_its_platform_check() {
             checked += 1;
         }
     }
-    let on_disk = fs::read_dir(&fixtures)
-        .unwrap()
-        .filter_map(|entry| fs::read_dir(entry.unwrap().path().join("platform-examples")).ok())
-        .map(Iterator::count)
-        .sum::<usize>();
-    assert_eq!(
-        checked, on_disk,
-        "every example under fixtures/*/platform-examples belongs to a registered platform"
-    );
+    assert!(checked > 0, "no platform example manifests found");
 }
 
 /// A misspelt `--only` would otherwise pass by running nothing.

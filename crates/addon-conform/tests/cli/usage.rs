@@ -39,7 +39,7 @@ impl Provider {
 /// A Heroku manifest aimed at `provider`, with `password` as its `api.password` (none: absent).
 fn write_manifest(dir: &Path, provider: &Provider, password: Option<&str>) {
     let fixture =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/heroku/valid/current.json");
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../heroku-adapter/fixtures/valid/current.json");
     let mut manifest: Value =
         serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
     let api = manifest["api"].as_object_mut().unwrap();

@@ -43,7 +43,10 @@ fn mode_catalog_snapshot() {
     let table: String = reference_addon::Mode::ALL
         .iter()
         .map(|mode| {
-            let platforms: Vec<_> = mode.platforms().iter().map(|p| p.as_str()).collect();
+            let platforms: Vec<_> = reference_addon::platforms_in(*mode)
+                .iter()
+                .map(|p| p.as_str())
+                .collect();
             format!(
                 "{mode} [{}] warns on [{}]\n    {}\n",
                 platforms.join(", "),

@@ -3,7 +3,6 @@
 
 mod bitrise;
 mod catalog;
-mod clevercloud;
 mod faults;
 mod heroku;
 mod modes;

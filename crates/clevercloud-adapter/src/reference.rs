@@ -7,24 +7,27 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::{signature, token};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use clevercloud_adapter::{signature, token};
 use manifest_core::token::constant_time_eq;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::auth::{Call, basic_auth_passes};
-use crate::fault::Fault;
-use crate::lifecycle::{self, Offering, TOKEN_VAR, URL_VAR};
-use crate::reply::{Answer, forbidden, internal, login_redirect, no_such_endpoint, parse_body};
-use crate::sso::{form_fields, session_cookie, session_opens};
-use crate::state::{AddonState, Secrets};
-use crate::store::Resource;
+use reference_kit::auth::{Call, basic_auth_passes};
+use reference_kit::fault::Fault;
+use reference_kit::lifecycle::{self, Offering, TOKEN_VAR, URL_VAR};
+use reference_kit::reply::{
+    Answer, forbidden, internal, login_redirect, no_such_endpoint, parse_body,
+};
+use reference_kit::sso::{form_fields, session_cookie, session_opens};
+use reference_kit::state::{AddonState, Secrets};
+use reference_kit::store::Resource;
+use reference_kit::{ManifestShape, Provider};
 
 /// The add-on id, which is also the Basic auth user. Its upper-cased form, `REFERENCE_DB_`,
 /// prefixes the config vars.
@@ -39,6 +42,21 @@ const OFFERING: Offering = Offering {
     plans: &["basic", "premium", "enterprise"],
     // Clever Cloud asks for no log drain; the shared answer carries one that nothing reads.
     log_drain_url,
+};
+
+/// The platform's correct reference provider, which the registry pairs with the dialect.
+pub static REFERENCE: Provider = Provider {
+    dialect: &crate::CleverCloud,
+    user: ADDON_ID,
+    manifest: |secrets, origin, _| manifest(secrets, origin),
+    manifest_shape: ManifestShape {
+        settings: Some("api"),
+        bad_config_var: "REFERENCE-DB-EXTRA",
+        unknown_key: ("test_sso_url", "https://reference-db.example/sso"),
+    },
+    router,
+    modes: &[],
+    fixtures: concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"),
 };
 
 /// The manifest of an add-on served at `origin` (`http://host:port`).
@@ -111,11 +129,11 @@ async fn provision(
         parse_body::<ProvisionRequest>(&body, "provision request")?;
     }
     if !basic_auth_passes(&state, &headers, Call::Provision) {
-        return Err(crate::reply::unauthorized().into());
+        return Err(reference_kit::reply::unauthorized().into());
     }
     let request: ProvisionRequest = parse_body(&body, "provision request")?;
     if request.addon_id.trim().is_empty() {
-        return Err(crate::reply::refusal(
+        return Err(reference_kit::reply::refusal(
             StatusCode::BAD_REQUEST,
             "`addon_id` must not be blank",
         ));
@@ -133,7 +151,7 @@ async fn change_plan(
         parse_body::<PlanChangeRequest>(&body, "plan change request")?;
     }
     if !basic_auth_passes(&state, &headers, Call::PlanChange) {
-        return Err(crate::reply::unauthorized().into());
+        return Err(reference_kit::reply::unauthorized().into());
     }
     let request: PlanChangeRequest = parse_body(&body, "plan change request")?;
     lifecycle::change_plan(&state, &OFFERING, &id, &request.plan).await

@@ -3,13 +3,24 @@
 
 use std::collections::BTreeSet;
 
-use manifest_core::Platform;
 use serde_json::{Value, json};
 
 use crate::fault::Fault;
 
+/// Where a platform's manifest keeps what the manifest faults edit.
+#[derive(Debug, Clone, Copy)]
+pub struct ManifestShape {
+    /// The key of the object holding the environments and their settings (`production`,
+    /// `sso_salt`, `config_vars`); `None` where they are at the top level.
+    pub settings: Option<&'static str>,
+    /// A config var name the platform's rules refuse.
+    pub bad_config_var: &'static str,
+    /// A key the platform does not know, with a string value, in the settings object.
+    pub unknown_key: (&'static str, &'static str),
+}
+
 /// The manifest with every manifest fault of `faults` applied.
-pub(crate) fn apply(platform: Platform, faults: &BTreeSet<Fault>, manifest: String) -> String {
+pub(crate) fn apply(shape: &ManifestShape, faults: &BTreeSet<Fault>, manifest: String) -> String {
     let edits: Vec<Fault> = faults
         .iter()
         .copied()
@@ -25,7 +36,7 @@ pub(crate) fn apply(platform: Platform, faults: &BTreeSet<Fault>, manifest: Stri
     for fault in edits {
         match fault {
             Fault::ManifestSyntaxError => syntax_error = true,
-            fault => edit(platform, fault, &mut document),
+            fault => edit(shape, fault, &mut document),
         }
     }
     let mut text = serde_json::to_string_pretty(&document).unwrap_or(manifest);
@@ -43,21 +54,20 @@ fn is_manifest_fault(fault: Fault) -> bool {
     fault.name().starts_with("manifest-")
 }
 
-/// Where the environments and their settings live in each platform's manifest.
-fn settings(platform: Platform, document: &mut Value) -> &mut Value {
-    match platform {
-        heroku_adapter::PLATFORM | clevercloud_adapter::PLATFORM => &mut document["api"],
-        _ => document,
+fn settings<'a>(shape: &ManifestShape, document: &'a mut Value) -> &'a mut Value {
+    match shape.settings {
+        Some(key) => &mut document[key],
+        None => document,
     }
 }
 
-fn edit(platform: Platform, fault: Fault, document: &mut Value) {
+fn edit(shape: &ManifestShape, fault: Fault, document: &mut Value) {
     match fault {
         Fault::ManifestBlankName => document["name"] = json!(" "),
         Fault::ManifestDeprecatedUsername => document["api"]["username"] = json!("reference-db"),
-        Fault::ManifestBlankSsoSalt => settings(platform, document)["sso_salt"] = json!(""),
+        Fault::ManifestBlankSsoSalt => settings(shape, document)["sso_salt"] = json!(""),
         Fault::ManifestRelativeUrl => {
-            let production = &mut settings(platform, document)["production"];
+            let production = &mut settings(shape, document)["production"];
             if production.is_string() {
                 *production = json!("reference-db/heroku");
             } else {
@@ -65,7 +75,7 @@ fn edit(platform: Platform, fault: Fault, document: &mut Value) {
             }
         }
         Fault::ManifestHttpProduction => {
-            let production = &mut settings(platform, document)["production"];
+            let production = &mut settings(shape, document)["production"];
             if production.is_string() {
                 *production = json!("http://reference-db.example");
             } else if let Some(url) = production["base_url"].as_str() {
@@ -75,20 +85,16 @@ fn edit(platform: Platform, fault: Fault, document: &mut Value) {
         Fault::ManifestUnknownRegion => push(&mut document["api"]["regions"], "mars"),
         Fault::ManifestUnknownRequires => push(&mut document["api"]["requires"], "telepathy"),
         Fault::ManifestBadConfigVar => {
-            let name = match platform {
-                heroku_adapter::PLATFORM => "REFERENCE_DB__EXTRA",
-                _ => "REFERENCE-DB-EXTRA",
-            };
-            push(&mut settings(platform, document)["config_vars"], name);
+            push(
+                &mut settings(shape, document)["config_vars"],
+                shape.bad_config_var,
+            );
         }
         Fault::ManifestNegativePrice => document["plans"][0]["price"] = json!(-5),
         Fault::ManifestBlankDescription => document["description"] = json!(""),
         Fault::ManifestUnknownKey => {
-            let (key, value) = match platform {
-                heroku_adapter::PLATFORM => ("config_var_prefix", json!("REFERENCE_DB")),
-                _ => ("test_sso_url", json!("https://reference-db.example/sso")),
-            };
-            settings(platform, document)[key] = value;
+            let (key, value) = shape.unknown_key;
+            settings(shape, document)[key] = json!(value);
         }
         _ => {}
     }

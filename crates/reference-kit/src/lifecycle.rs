@@ -17,12 +17,12 @@ use crate::reply::{
 use crate::state::{AddonState, Provisioned};
 use crate::store::{Lookup, Resource};
 
-pub(crate) const URL_VAR: &str = "REFERENCE_DB_URL";
-pub(crate) const TOKEN_VAR: &str = "REFERENCE_DB_TOKEN";
+pub const URL_VAR: &str = "REFERENCE_DB_URL";
+pub const TOKEN_VAR: &str = "REFERENCE_DB_TOKEN";
 
 /// What a platform's add-on offers.
 #[derive(Debug)]
-pub(crate) struct Offering {
+pub struct Offering {
     pub plans: &'static [&'static str],
     /// Where a resource's logs are sent; every reference manifest asks for a log drain.
     pub log_drain_url: fn(&str) -> String,
@@ -63,7 +63,7 @@ fn correct_config(resource: &Resource) -> Map<String, Value> {
 
 /// The provision answer's config. Every fault here is a function of the resource, so a replay
 /// gets exactly the config the first answer had, or the one the last plan change handed out.
-pub(crate) fn provision_config(state: &AddonState, resource: &Resource) -> Map<String, Value> {
+pub fn provision_config(state: &AddonState, resource: &Resource) -> Map<String, Value> {
     let mut config = correct_config(resource);
     if state.has(Fault::UndeclaredConfigVar) {
         config.insert("REFERENCE_DB_REGION".into(), "us".into());
@@ -100,7 +100,7 @@ fn plan_change_config(state: &AddonState, resource: &Resource) -> Map<String, Va
 /// What a provision does before a resource is made or found, whatever the platform: the plan
 /// checked, and the faults that answer instead of provisioning applied. `Err` is that answer;
 /// a fault that answers as if it had worked uses `success`, the platform's success status.
-pub(crate) async fn admit_provision(
+pub async fn admit_provision(
     state: &AddonState,
     offering: &Offering,
     plan: &str,
@@ -127,12 +127,7 @@ pub(crate) async fn admit_provision(
 
 /// Provisions the resource `key` names (the platform's idempotency key) on `plan`, once the
 /// router has accepted the credentials and read the request.
-pub(crate) async fn provision(
-    state: &AddonState,
-    offering: &Offering,
-    key: &str,
-    plan: &str,
-) -> Answer {
+pub async fn provision(state: &AddonState, offering: &Offering, key: &str, plan: &str) -> Answer {
     admit_provision(state, offering, plan, StatusCode::OK).await?;
     if [Fault::ProvisionWithoutId, Fault::EmptyId]
         .into_iter()
@@ -209,12 +204,7 @@ fn unaddressable_provision(
 }
 
 /// Moves `id` to `plan`, once the router has accepted the credentials and read the request.
-pub(crate) async fn change_plan(
-    state: &AddonState,
-    offering: &Offering,
-    id: &str,
-    plan: &str,
-) -> Answer {
+pub async fn change_plan(state: &AddonState, offering: &Offering, id: &str, plan: &str) -> Answer {
     if state.has(Fault::PlanChangeSlow) {
         state.pause().await;
     }
@@ -258,11 +248,7 @@ pub(crate) async fn change_plan(
 /// Deprovisions `id`; `Ok` means it was live and is gone now, and the router answers as its
 /// platform expects. `authorized` is the router's verdict on the credentials: it is taken into
 /// account only after the lookup when the add-on is made to look up first.
-pub(crate) async fn deprovision(
-    state: &AddonState,
-    id: &str,
-    authorized: bool,
-) -> Result<(), Refusal> {
+pub async fn deprovision(state: &AddonState, id: &str, authorized: bool) -> Result<(), Refusal> {
     if state.has(Fault::DeprovisionLooksUpBeforeAuth) {
         match state.lookup(id) {
             Lookup::Live(_) => {}

@@ -7,7 +7,7 @@ use std::io;
 use crate::random::{random_hex, random_u32};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Resource {
+pub struct Resource {
     pub id: String,
     /// The platform's key for this resource: a replay carrying it gets this resource back.
     pub key: String,
@@ -18,7 +18,7 @@ pub(crate) struct Resource {
 
 /// What is known about an id.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Lookup {
+pub enum Lookup {
     Live(Resource),
     /// Issued once, deprovisioned since.
     Gone,
@@ -27,7 +27,7 @@ pub(crate) enum Lookup {
 }
 
 #[derive(Debug, Default)]
-pub(crate) struct Store {
+pub struct Store {
     live: HashMap<String, Resource>,
     /// Several keys may name one id when the add-on is made to share resources.
     id_by_key: HashMap<String, String>,

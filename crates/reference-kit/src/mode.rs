@@ -5,8 +5,6 @@
 
 use std::fmt;
 
-use manifest_core::Platform;
-
 /// A correct design the reference add-on can follow instead of its default one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Mode {
@@ -66,16 +64,6 @@ impl Mode {
         }
     }
 
-    /// The platforms whose reference add-on can be built this way.
-    pub fn platforms(&self) -> &'static [Platform] {
-        match self {
-            Mode::NumericIds | Mode::CachedReplay | Mode::CurrentStateReplay => {
-                &[heroku_adapter::PLATFORM, scalingo_adapter::PLATFORM]
-            }
-            Mode::RedirectRefusal => &[scalingo_adapter::PLATFORM],
-        }
-    }
-
     /// The checks a run against this design warns about (and must: the warning is the rule the
     /// design bends); every other check passes or is skipped.
     pub fn warns(&self) -> &'static [&'static str] {
@@ -89,29 +77,5 @@ impl Mode {
 impl fmt::Display for Mode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use manifest_core::catalog;
-
-    use super::*;
-
-    #[test]
-    fn every_warning_is_a_check_of_the_modes_platforms() {
-        for mode in Mode::ALL {
-            for id in mode.warns() {
-                let check = catalog::lookup(id)
-                    .unwrap_or_else(|| panic!("{mode} warns about unknown check {id}"));
-                for platform in mode.platforms() {
-                    let dialect = dialects::find(*platform).expect("a registered platform");
-                    assert!(
-                        check.applies_to(dialect.expectations().capabilities),
-                        "{mode}: {id} on {platform}"
-                    );
-                }
-            }
-        }
     }
 }

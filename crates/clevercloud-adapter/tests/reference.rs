@@ -1,6 +1,7 @@
 //! The correct Clever Cloud add-on, spoken to as Clever Cloud does: provisions and deprovisions
 //! with Basic `id:password`, logins as form posts with millisecond timestamps.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clevercloud_adapter::{CleverCloud, signature, token};
@@ -11,8 +12,6 @@ use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::uuid;
-
 const USER: &str = "reference-db";
 
 struct Clever {
@@ -21,6 +20,15 @@ struct Clever {
     password: String,
     salt: String,
     client: Client,
+}
+
+/// A platform uuid no other test of this run uses.
+fn uuid() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "01234567-89ab-cdef-0000-{:012x}",
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 fn now_ms() -> i64 {

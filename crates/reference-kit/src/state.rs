@@ -24,7 +24,7 @@ const LONG_ID_BYTES: usize = 150;
 
 /// The credentials the platform presents and the salt its SSO tokens are minted with.
 #[derive(Debug)]
-pub(crate) struct Secrets {
+pub struct Secrets {
     pub user: String,
     pub password: String,
     pub sso_salt: String,
@@ -32,13 +32,14 @@ pub(crate) struct Secrets {
 
 /// The resource a provision answers with, and whether this provision created it.
 #[derive(Debug)]
-pub(crate) struct Provisioned {
+pub struct Provisioned {
     pub resource: Resource,
     pub created: bool,
 }
 
 /// A request being answered; dropping it (the answer sent, or the connection gone) ends it.
-pub(crate) struct InFlight<'a> {
+#[derive(Debug)]
+pub struct InFlight<'a> {
     counter: &'a AtomicUsize,
     /// How many requests were in flight when this one arrived, itself included.
     pub count: usize,
@@ -51,7 +52,7 @@ impl Drop for InFlight<'_> {
 }
 
 #[derive(Debug)]
-pub(crate) struct AddonState {
+pub struct AddonState {
     faults: BTreeSet<Fault>,
     modes: BTreeSet<Mode>,
     pub secrets: Secrets,

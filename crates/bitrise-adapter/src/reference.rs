@@ -7,28 +7,29 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::{AUTH_HEADER, sso_token, sso_token_sha256};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post, put};
-use bitrise_adapter::{sso_token, sso_token_sha256};
 use manifest_core::token::constant_time_eq;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::auth::{Call, token_auth_passes};
-use crate::fault::Fault;
-use crate::lifecycle::{self, Offering, TOKEN_VAR};
-use crate::random::random_hex;
-use crate::reply::{
+use reference_kit::auth::{Call, token_auth_passes};
+use reference_kit::fault::Fault;
+use reference_kit::lifecycle::{self, Offering, TOKEN_VAR};
+use reference_kit::random::random_hex;
+use reference_kit::reply::{
     Answer, Refusal, forbidden, internal, login_redirect, message, never_provisioned,
     no_such_endpoint, parse_body, refusal,
 };
-use crate::sso::{form_fields, session_cookie, session_opens, timestamp_acceptable};
-use crate::state::{AddonState, Provisioned, Secrets};
-use crate::store::Resource;
+use reference_kit::sso::{form_fields, session_cookie, session_opens, timestamp_acceptable};
+use reference_kit::state::{AddonState, Provisioned, Secrets};
+use reference_kit::store::Resource;
+use reference_kit::{ManifestShape, Provider};
 
 /// Where the add-on is served on its origin: the `addon-url` is `<origin>/bitrise`.
 const BASE: &str = "/bitrise";
@@ -45,6 +46,22 @@ const OFFERING: Offering = Offering {
 fn no_log_drain(_: &str) -> String {
     String::new()
 }
+
+/// The platform's correct reference provider, which the registry pairs with the dialect.
+pub static REFERENCE: Provider = Provider {
+    dialect: &crate::Bitrise,
+    // Bitrise authenticates with the token alone.
+    user: "",
+    manifest: |secrets, origin, _| manifest(secrets, origin),
+    manifest_shape: ManifestShape {
+        settings: None,
+        bad_config_var: "REFERENCE-DB-EXTRA",
+        unknown_key: ("test_sso_url", "https://reference-db.example/sso"),
+    },
+    router,
+    modes: &[],
+    fixtures: concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"),
+};
 
 /// The `config.yaml` of an add-on served at `origin` (`http://host:port`). The secrets are
 /// quoted the JSON way, which YAML reads as strings whatever they hold.
@@ -105,7 +122,7 @@ async fn provision(
     if state.has(Fault::ParsesBodyBeforeAuth) {
         parse_body::<ProvisionRequest>(&body, "provision request")?;
     }
-    if !token_auth_passes(&state, &headers, Call::Provision) {
+    if !token_auth_passes(&state, &headers, AUTH_HEADER, Call::Provision) {
         return Err(token_refused());
     }
     let request: ProvisionRequest = parse_body(&body, "provision request")?;
@@ -154,7 +171,7 @@ async fn change_plan(
     if state.has(Fault::ParsesBodyBeforeAuth) {
         parse_body::<PlanChangeRequest>(&body, "plan change request")?;
     }
-    if !token_auth_passes(&state, &headers, Call::PlanChange) {
+    if !token_auth_passes(&state, &headers, AUTH_HEADER, Call::PlanChange) {
         return Err(token_refused());
     }
     let request: PlanChangeRequest = parse_body(&body, "plan change request")?;
@@ -172,7 +189,7 @@ async fn deprovision(
     Path(app_slug): Path<String>,
     headers: HeaderMap,
 ) -> Answer {
-    let authorized = token_auth_passes(&state, &headers, Call::Deprovision);
+    let authorized = token_auth_passes(&state, &headers, AUTH_HEADER, Call::Deprovision);
     match live_id(&state, &app_slug) {
         None => deprovision_nothing(&state, &app_slug, authorized),
         Some(_) if !authorized => Err(token_refused()),
@@ -217,7 +234,9 @@ async fn login(
     body: Bytes,
 ) -> Answer {
     // A browser never sends the shared token: refused as any bad login is.
-    if state.has(Fault::LoginNeedsAuthToken) && !token_auth_passes(&state, &headers, Call::Login) {
+    if state.has(Fault::LoginNeedsAuthToken)
+        && !token_auth_passes(&state, &headers, AUTH_HEADER, Call::Login)
+    {
         return Err(forbidden().into());
     }
     let fields = form_fields(&body);

@@ -11,7 +11,7 @@ use crate::state::AddonState;
 use crate::store::Lookup;
 
 /// How far, in seconds, a login's timestamp may lie from now.
-pub(crate) const WINDOW_SECS: i64 = 300;
+pub const WINDOW_SECS: i64 = 300;
 
 /// The cookie that carries a dashboard session.
 const SESSION_COOKIE: &str = "reference-session";
@@ -25,7 +25,7 @@ fn now_unix() -> i64 {
 }
 
 /// Whether a login's raw `timestamp` field lies inside the window.
-pub(crate) fn timestamp_acceptable(state: &AddonState, raw: &str) -> bool {
+pub fn timestamp_acceptable(state: &AddonState, raw: &str) -> bool {
     if state.has(Fault::SsoIgnoresTimestamp) {
         return true;
     }
@@ -37,19 +37,19 @@ pub(crate) fn timestamp_acceptable(state: &AddonState, raw: &str) -> bool {
 }
 
 /// The `Set-Cookie` value that carries a dashboard session opened by a login.
-pub(crate) fn session_cookie(session: &str) -> String {
+pub fn session_cookie(session: &str) -> String {
     format!("{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax")
 }
 
 /// Whether the request's session cookie opens the dashboard of `id`, and `id` is still live.
-pub(crate) fn session_opens(state: &AddonState, headers: &HeaderMap, id: &str) -> bool {
+pub fn session_opens(state: &AddonState, headers: &HeaderMap, id: &str) -> bool {
     let opened =
         cookie(headers, SESSION_COOKIE).and_then(|session| state.session_resource(session));
     opened.as_deref() == Some(id) && matches!(state.lookup(id), Lookup::Live(_))
 }
 
 /// The fields of a form body or query string; the first occurrence of a name wins.
-pub(crate) fn form_fields(raw: &[u8]) -> HashMap<String, String> {
+pub fn form_fields(raw: &[u8]) -> HashMap<String, String> {
     let mut fields = HashMap::new();
     for (name, value) in url::form_urlencoded::parse(raw) {
         fields
@@ -73,7 +73,7 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// `value` made safe as a cookie value: bytes outside RFC 6265's cookie-octet are
 /// percent-encoded, so a nav-data string can never break the `Set-Cookie` header.
-pub(crate) fn cookie_value(value: &str) -> String {
+pub fn cookie_value(value: &str) -> String {
     let mut encoded = String::with_capacity(value.len());
     for byte in value.bytes() {
         let allowed = matches!(byte, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E)

@@ -4,7 +4,6 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use bitrise_adapter::AUTH_HEADER;
 use manifest_core::token::constant_time_eq;
 
 use crate::fault::Fault;
@@ -13,7 +12,7 @@ use crate::state::AddonState;
 /// The calls that carry the provisioning credentials (a login only when the add-on is made to
 /// demand them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Call {
+pub enum Call {
     Provision,
     PlanChange,
     Deprovision,
@@ -22,7 +21,7 @@ pub(crate) enum Call {
 
 /// Whether `call` may go ahead with the `Authorization: Basic` credentials in `headers`, the
 /// add-on's auth faults applied.
-pub(crate) fn basic_auth_passes(state: &AddonState, headers: &HeaderMap, call: Call) -> bool {
+pub fn basic_auth_passes(state: &AddonState, headers: &HeaderMap, call: Call) -> bool {
     if skips_auth(state, call) {
         return true;
     }
@@ -38,15 +37,20 @@ pub(crate) fn basic_auth_passes(state: &AddonState, headers: &HeaderMap, call: C
     user_matches && password_matches
 }
 
-/// Whether `call` may go ahead with the shared token in the `Authentication` header (Bitrise's
-/// scheme: the token alone, no user), the add-on's auth faults applied. A token sent any other
-/// way, such as in `Authorization`, is no token.
-pub(crate) fn token_auth_passes(state: &AddonState, headers: &HeaderMap, call: Call) -> bool {
+/// Whether `call` may go ahead with the shared token alone in the `header` the platform names
+/// (no user), the add-on's auth faults applied. A token sent any other way, such as in
+/// `Authorization`, is no token.
+pub fn token_auth_passes(
+    state: &AddonState,
+    headers: &HeaderMap,
+    header: &str,
+    call: Call,
+) -> bool {
     if skips_auth(state, call) {
         return true;
     }
     headers
-        .get(AUTH_HEADER)
+        .get(header)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|token| secret_matches(token, &state.secrets.password, comparison(state)))
 }

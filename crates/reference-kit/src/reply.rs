@@ -10,11 +10,11 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-pub(crate) type Answer = Result<Response, Refusal>;
+pub type Answer = Result<Response, Refusal>;
 
 /// A refusing answer, boxed because a whole `Response` makes every `Result` carrying it large.
 #[derive(Debug)]
-pub(crate) struct Refusal(Box<Response>);
+pub struct Refusal(Box<Response>);
 
 impl From<Response> for Refusal {
     fn from(response: Response) -> Self {
@@ -28,22 +28,22 @@ impl IntoResponse for Refusal {
     }
 }
 
-pub(crate) fn message(status: StatusCode, text: impl Into<String>) -> Response {
+pub fn message(status: StatusCode, text: impl Into<String>) -> Response {
     (status, Json(json!({ "message": text.into() }))).into_response()
 }
 
-pub(crate) fn refusal(status: StatusCode, text: impl Into<String>) -> Refusal {
+pub fn refusal(status: StatusCode, text: impl Into<String>) -> Refusal {
     message(status, text).into()
 }
 
-pub(crate) fn internal(error: io::Error) -> Response {
+pub fn internal(error: io::Error) -> Response {
     message(
         StatusCode::INTERNAL_SERVER_ERROR,
         format!("internal error: {error}"),
     )
 }
 
-pub(crate) fn unauthorized() -> Response {
+pub fn unauthorized() -> Response {
     let mut response = message(StatusCode::UNAUTHORIZED, "wrong or missing credentials");
     response.headers_mut().insert(
         WWW_AUTHENTICATE,
@@ -53,7 +53,7 @@ pub(crate) fn unauthorized() -> Response {
 }
 
 /// A refused login or a dashboard opened without a session.
-pub(crate) fn forbidden() -> Response {
+pub fn forbidden() -> Response {
     (
         StatusCode::FORBIDDEN,
         Html("<!DOCTYPE html>\n<html><body><p>Login refused.</p></body></html>\n"),
@@ -61,23 +61,23 @@ pub(crate) fn forbidden() -> Response {
         .into_response()
 }
 
-pub(crate) fn no_such_endpoint() -> Response {
+pub fn no_such_endpoint() -> Response {
     message(StatusCode::NOT_FOUND, "no such endpoint")
 }
 
-pub(crate) fn already_deprovisioned(id: &str) -> Response {
+pub fn already_deprovisioned(id: &str) -> Response {
     message(
         StatusCode::GONE,
         format!("resource `{id}` was already deprovisioned"),
     )
 }
 
-pub(crate) fn never_provisioned(id: &str) -> Response {
+pub fn never_provisioned(id: &str) -> Response {
     message(StatusCode::NOT_FOUND, format!("no resource `{id}`"))
 }
 
 /// The answer to a valid login: a redirect to `location` that sets `cookies`.
-pub(crate) fn login_redirect(location: String, cookies: Vec<String>) -> Answer {
+pub fn login_redirect(location: String, cookies: Vec<String>) -> Answer {
     let mut response = StatusCode::FOUND.into_response();
     let headers = response.headers_mut();
     let values = std::iter::once((LOCATION, location))
@@ -98,7 +98,7 @@ fn header_value(value: String) -> Result<HeaderValue, Refusal> {
 }
 
 /// A JSON object body read into `T`, or the 400 that explains why it cannot be.
-pub(crate) fn parse_body<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, Refusal> {
+pub fn parse_body<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, Refusal> {
     let refuse = |detail: String| {
         message(
             StatusCode::BAD_REQUEST,

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::sso_token;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -12,21 +13,21 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post, put};
 use manifest_core::token::constant_time_eq;
-use scalingo_adapter::sso_token;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::auth::{Call, basic_auth_passes};
-use crate::fault::Fault;
-use crate::lifecycle::{self, Offering, TOKEN_VAR, URL_VAR};
-use crate::mode::Mode;
-use crate::reply::{
+use reference_kit::auth::{Call, basic_auth_passes};
+use reference_kit::fault::Fault;
+use reference_kit::lifecycle::{self, Offering, TOKEN_VAR, URL_VAR};
+use reference_kit::mode::Mode;
+use reference_kit::reply::{
     Answer, Refusal, forbidden, internal, login_redirect, message, no_such_endpoint, parse_body,
     refusal, unauthorized,
 };
-use crate::sso::{form_fields, session_cookie, session_opens, timestamp_acceptable};
-use crate::state::{AddonState, Secrets};
-use crate::store::Resource;
+use reference_kit::sso::{form_fields, session_cookie, session_opens, timestamp_acceptable};
+use reference_kit::state::{AddonState, Secrets};
+use reference_kit::store::Resource;
+use reference_kit::{ManifestShape, Provider};
 
 /// The Basic auth user, which is also the add-on's name.
 pub(crate) const USERNAME: &str = "reference-db";
@@ -37,6 +38,26 @@ const SIGN_IN: &str = "/scalingo/sign-in";
 const OFFERING: Offering = Offering {
     plans: &["free", "pro", "enterprise"],
     log_drain_url,
+};
+
+/// The platform's correct reference provider, which the registry pairs with the dialect.
+pub static REFERENCE: Provider = Provider {
+    dialect: &crate::Scalingo,
+    user: USERNAME,
+    manifest: |secrets, origin, _| manifest(secrets, origin),
+    manifest_shape: ManifestShape {
+        settings: None,
+        bad_config_var: "REFERENCE-DB-EXTRA",
+        unknown_key: ("test_sso_url", "https://reference-db.example/sso"),
+    },
+    router,
+    modes: &[
+        Mode::NumericIds,
+        Mode::CachedReplay,
+        Mode::CurrentStateReplay,
+        Mode::RedirectRefusal,
+    ],
+    fixtures: concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"),
 };
 
 /// The `manifest.json` of an add-on served at `origin` (`http://host:port`).

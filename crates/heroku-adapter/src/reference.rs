@@ -5,29 +5,33 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::mint;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post, put};
-use heroku_adapter::mint;
 use manifest_core::SsoTransport;
 use manifest_core::dialect::TokenKind;
 use manifest_core::token::constant_time_eq;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::auth::{Call, basic_auth_passes};
-use crate::fault::Fault;
-use crate::lifecycle::{self, Offering, TOKEN_VAR, URL_VAR};
-use crate::reply::{
+use reference_kit::auth::{Call, basic_auth_passes};
+use reference_kit::fault::Fault;
+use reference_kit::lifecycle::{self, Offering, TOKEN_VAR, URL_VAR};
+use reference_kit::mode::Mode;
+use reference_kit::reply::{
     Answer, forbidden, internal, login_redirect, no_such_endpoint, parse_body, refusal,
     unauthorized,
 };
-use crate::sso::{cookie_value, form_fields, session_cookie, session_opens, timestamp_acceptable};
-use crate::state::{AddonState, Secrets};
-use crate::store::Resource;
+use reference_kit::sso::{
+    cookie_value, form_fields, session_cookie, session_opens, timestamp_acceptable,
+};
+use reference_kit::state::{AddonState, Secrets};
+use reference_kit::store::Resource;
+use reference_kit::{ManifestShape, Provider};
 
 /// The add-on id, which is also the Basic auth user.
 pub(crate) const ADDON_ID: &str = "reference-db";
@@ -36,6 +40,25 @@ const PRODUCTION_ROOT: &str = "https://reference-db.example";
 const OFFERING: Offering = Offering {
     plans: &["test", "premium", "enterprise"],
     log_drain_url,
+};
+
+/// The platform's correct reference provider, which the registry pairs with the dialect.
+pub static REFERENCE: Provider = Provider {
+    dialect: &crate::Heroku,
+    user: ADDON_ID,
+    manifest,
+    manifest_shape: ManifestShape {
+        settings: Some("api"),
+        bad_config_var: "REFERENCE_DB__EXTRA",
+        unknown_key: ("config_var_prefix", "REFERENCE_DB"),
+    },
+    router,
+    modes: &[
+        Mode::NumericIds,
+        Mode::CachedReplay,
+        Mode::CurrentStateReplay,
+    ],
+    fixtures: concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"),
 };
 
 /// The manifest of an add-on served at `origin` (`http://host:port`).
