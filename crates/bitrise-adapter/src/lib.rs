@@ -34,7 +34,7 @@ use manifest_core::{
 
 pub use manifest::AUTH_HEADER;
 pub use reference::REFERENCE;
-pub use sso::{BUILD_SLUG_OPTION, SHA256_PREFIX, sso_token, sso_token_sha256};
+pub use sso::{BUILD_SLUG_OPTION, SHA256_PREFIX, SHA256_TOKEN, sso_token, sso_token_sha256};
 
 /// Bitrise's identity in reports, ledgers and `--platform`.
 pub const PLATFORM: Platform = Platform::new("bitrise");
@@ -81,7 +81,7 @@ static EXPECTATIONS: Expectations = Expectations {
         statuses: &[401, 403],
         redirect_without_session: false,
     },
-    sso_token_kinds: &[TokenKind::Id, TokenKind::Sha256],
+    sso_token_kinds: &[TokenKind::ID, SHA256_TOKEN],
     sso_every_token_kind_required: true,
     sso_page_markers: &["@bitrise/beam", "Beam.init"],
     log_drain_schemes: &[],
@@ -221,10 +221,7 @@ mod tests {
         assert_eq!(expectations.deadline_should, None);
         assert_eq!(expectations.sso_window, Duration::from_secs(300));
         assert_eq!(expectations.sso_refusal.statuses, [401, 403]);
-        assert_eq!(
-            expectations.sso_token_kinds,
-            [TokenKind::Id, TokenKind::Sha256]
-        );
+        assert_eq!(expectations.sso_token_kinds, [TokenKind::ID, SHA256_TOKEN]);
         assert!(expectations.sso_every_token_kind_required);
         assert_eq!(
             expectations.sso_page_markers,

@@ -11,6 +11,9 @@ use manifest_core::{Ctx, SsoLogin};
 /// What starts a SHA-256 login token.
 pub const SHA256_PREFIX: &str = "sha256-";
 
+/// Bitrise's second token: `"sha256-" + sha256(slug:secret:timestamp)`.
+pub const SHA256_TOKEN: TokenKind = TokenKind::new("sha256 token", false);
+
 /// The provision option that names the build a login comes from (`build_slug` in the login
 /// URL). Without it, logins come from the app's page and name no build.
 pub const BUILD_SLUG_OPTION: &str = "build_slug";
@@ -42,15 +45,15 @@ pub(crate) fn request(ctx: &Ctx, login: &SsoLogin) -> Option<HttpRequest> {
     url.query_pairs_mut()
         .append_pair("build_slug", build_slug)
         .append_pair("app_title", &login.resource.input.app_name);
-    let kind = if login.only == [TokenKind::Sha256] {
-        TokenKind::Sha256
+    let kind = if login.only == [SHA256_TOKEN] {
+        SHA256_TOKEN
     } else {
-        TokenKind::Id
+        TokenKind::ID
     };
     let secret = login.salt_for(kind, secret);
     let slug = &login.minted_for.id;
     let token = match kind {
-        TokenKind::Sha256 => sso_token_sha256(slug, &secret, login.timestamp),
+        SHA256_TOKEN => sso_token_sha256(slug, &secret, login.timestamp),
         _ => sso_token(slug, &secret, login.timestamp),
     };
     let fields = vec![
@@ -153,10 +156,9 @@ mod tests {
     #[test]
     fn each_kind_is_sent_alone() {
         let ctx = ctx("http://h.example/bitrise");
-        let sha1 = token(&request(&ctx, &login(TokenMint::Valid, vec![TokenKind::Id])).unwrap());
+        let sha1 = token(&request(&ctx, &login(TokenMint::Valid, vec![TokenKind::ID])).unwrap());
         assert_eq!(sha1, sso_token("app-1", "secret", TIMESTAMP));
-        let sha256 =
-            token(&request(&ctx, &login(TokenMint::Valid, vec![TokenKind::Sha256])).unwrap());
+        let sha256 = token(&request(&ctx, &login(TokenMint::Valid, vec![SHA256_TOKEN])).unwrap());
         assert_eq!(sha256, sso_token_sha256("app-1", "secret", TIMESTAMP));
         let forged = token(&request(&ctx, &login(TokenMint::Forged, Vec::new())).unwrap());
         assert_eq!(forged, sso_token("app-1", "secret-forged", TIMESTAMP));

@@ -137,7 +137,7 @@ static EXPECTATIONS: Expectations = Expectations {
         statuses: &[401, 403],
         redirect_without_session: false,
     },
-    sso_token_kinds: &[TokenKind::Id],
+    sso_token_kinds: &[TokenKind::ID],
     sso_every_token_kind_required: false,
     sso_page_markers: &[],
     log_drain_schemes: &[],

@@ -45,7 +45,7 @@ pub(crate) fn request(ctx: &Ctx, login: &SsoLogin) -> Option<HttpRequest> {
     let url = ctx.endpoints.sso_url.clone()?;
     // Both are made with the salt of the token kind Clever Cloud documents, so they are valid
     // or forged together: each edition's provider sees the login the engine means.
-    let salt = login.salt_for(TokenKind::Id, salt);
+    let salt = login.salt_for(TokenKind::ID, salt);
     let timestamp = milliseconds(login.timestamp);
     let minted_for = &login.minted_for.id;
     let fields = [

@@ -31,7 +31,7 @@ use manifest_core::{
 
 pub use reference::REFERENCE;
 pub use requests::API_ACCEPT;
-pub use sso::mint;
+pub use sso::{RESOURCE_TOKEN, USER_SCOPED_TOKEN, mint};
 
 /// Heroku's identity in reports, ledgers and `--platform`.
 pub const PLATFORM: Platform = Platform::new("heroku");
@@ -83,7 +83,7 @@ static EXPECTATIONS: Expectations = Expectations {
         statuses: &[403],
         redirect_without_session: false,
     },
-    sso_token_kinds: &[TokenKind::Id, TokenKind::Resource, TokenKind::UserScoped],
+    sso_token_kinds: &[TokenKind::ID, RESOURCE_TOKEN, USER_SCOPED_TOKEN],
     sso_every_token_kind_required: false,
     sso_page_markers: &[],
     log_drain_schemes: &["http", "https", "syslog", "syslog+tls"],

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::mint;
+use crate::{RESOURCE_TOKEN, USER_SCOPED_TOKEN, mint};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -343,14 +343,14 @@ fn tokens_valid(
         expected.is_some_and(|expected| constant_time_eq(field(field_name), &expected))
     };
     // Every kind is compared, so timing does not tell which one matched.
-    let id = presented("token", TokenKind::Id);
+    let id = presented("token", TokenKind::ID);
     if every && fields.contains_key("resource_token") {
         return id
-            & presented("resource_token", TokenKind::Resource)
-            & presented("user_scoped_resource_token", TokenKind::UserScoped);
+            & presented("resource_token", RESOURCE_TOKEN)
+            & presented("user_scoped_resource_token", USER_SCOPED_TOKEN);
     }
-    id | presented("resource_token", TokenKind::Resource)
-        | presented("user_scoped_resource_token", TokenKind::UserScoped)
+    id | presented("resource_token", RESOURCE_TOKEN)
+        | presented("user_scoped_resource_token", USER_SCOPED_TOKEN)
 }
 
 async fn dashboard(

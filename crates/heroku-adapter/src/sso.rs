@@ -10,15 +10,22 @@ use manifest_core::urls::resource_url;
 use manifest_core::{Ctx, SsoLogin, SsoTransport};
 use serde_json::json;
 
+/// Heroku's `resource_token`: `sha1(uuid:salt:timestamp)`.
+pub const RESOURCE_TOKEN: TokenKind = TokenKind::new("resource token (sha1 of uuid)", true);
+
+/// Heroku's `user_scoped_resource_token`: `sha256(uuid:salt:timestamp:user_id:email)`.
+pub const USER_SCOPED_TOKEN: TokenKind =
+    TokenKind::new("user-scoped resource token (sha256)", true);
+
 /// Computes one of the tokens Heroku sends on a login, as lowercase hex:
 ///
-/// * [`TokenKind::Id`], the form field `token`: `sha1(resource_id:salt:timestamp)`;
-/// * [`TokenKind::Resource`], `resource_token`: `sha1(uuid:salt:timestamp)`;
-/// * [`TokenKind::UserScoped`], `user_scoped_resource_token`:
+/// * [`TokenKind::ID`], the form field `token`: `sha1(resource_id:salt:timestamp)`;
+/// * [`RESOURCE_TOKEN`], `resource_token`: `sha1(uuid:salt:timestamp)`;
+/// * [`USER_SCOPED_TOKEN`], `user_scoped_resource_token`:
 ///   `sha256(uuid:salt:timestamp:user_id:email)`.
 ///
 /// `resource_id` is the id the provider returned on provision, `uuid` Heroku's id of the add-on,
-/// `timestamp` Unix seconds. `None` for a kind Heroku never sends ([`TokenKind::Sha256`]).
+/// `timestamp` Unix seconds. `None` for a kind Heroku never sends.
 ///
 /// A provider verifies a login by minting the same token and comparing the two with
 /// [`manifest_core::token::constant_time_eq`].
@@ -33,10 +40,10 @@ pub fn mint(
 ) -> Option<String> {
     let timestamp = timestamp.to_string();
     match kind {
-        TokenKind::Id => Some(sha1_hex(&[resource_id, salt, &timestamp])),
-        TokenKind::Resource => Some(sha1_hex(&[uuid, salt, &timestamp])),
-        TokenKind::UserScoped => Some(sha256_hex(&[uuid, salt, &timestamp, user_id, email])),
-        TokenKind::Sha256 => None,
+        TokenKind::ID => Some(sha1_hex(&[resource_id, salt, &timestamp])),
+        RESOURCE_TOKEN => Some(sha1_hex(&[uuid, salt, &timestamp])),
+        USER_SCOPED_TOKEN => Some(sha256_hex(&[uuid, salt, &timestamp, user_id, email])),
+        _ => None,
     }
 }
 
@@ -57,7 +64,7 @@ pub(crate) fn request(ctx: &Ctx, login: &SsoLogin) -> Option<HttpRequest> {
     let app = &login.resource.input.app_name;
     let mut fields = vec![
         ("id", login.resource.id.clone()),
-        ("token", token(TokenKind::Id)?),
+        ("token", token(TokenKind::ID)?),
         ("timestamp", login.timestamp.to_string()),
         ("nav-data", nav_data(ctx, app)),
         ("email", login.email.clone()),
@@ -78,8 +85,8 @@ pub(crate) fn request(ctx: &Ctx, login: &SsoLogin) -> Option<HttpRequest> {
             if !login.resource.input.uuid.is_empty() {
                 fields.extend([
                     ("resource_id", login.resource.input.uuid.clone()),
-                    ("resource_token", token(TokenKind::Resource)?),
-                    ("user_scoped_resource_token", token(TokenKind::UserScoped)?),
+                    ("resource_token", token(RESOURCE_TOKEN)?),
+                    ("user_scoped_resource_token", token(USER_SCOPED_TOKEN)?),
                 ]);
             }
             let form = fields
@@ -178,7 +185,7 @@ mod tests {
     #[test]
     fn documented_token_vectors() {
         let documented = mint(
-            TokenKind::Id,
+            TokenKind::ID,
             "123",
             "",
             "2f97bfa52ca102f8874716e2eb1d3b4920ad0be4",
@@ -190,7 +197,7 @@ mod tests {
             documented.as_deref(),
             Some("bb466eb1d6bc345d11072c3cd25c311f21be130d")
         );
-        let kensa = mint(TokenKind::Id, "1", "", "SSO_SALT", 1262304000, "", "");
+        let kensa = mint(TokenKind::ID, "1", "", "SSO_SALT", 1262304000, "", "");
         assert_eq!(
             kensa.as_deref(),
             Some("b6010f6fbb850887a396c2bc0ab23974003008f6")
@@ -201,14 +208,14 @@ mod tests {
     fn each_kind_hashes_its_own_parts() {
         let mint_kind = |kind| mint(kind, "res", "uuid", "salt", 10, "user", "a@b.c");
         assert_eq!(
-            mint_kind(TokenKind::Resource),
+            mint_kind(RESOURCE_TOKEN),
             Some(sha1_hex(&["uuid", "salt", "10"]))
         );
         assert_eq!(
-            mint_kind(TokenKind::UserScoped),
+            mint_kind(USER_SCOPED_TOKEN),
             Some(sha256_hex(&["uuid", "salt", "10", "user", "a@b.c"]))
         );
-        assert_eq!(mint_kind(TokenKind::Sha256), None);
+        assert_eq!(mint_kind(TokenKind::new("sha256 token", false)), None);
     }
 
     #[test]
@@ -227,7 +234,7 @@ mod tests {
         }
         assert_eq!(
             fields["token"],
-            expected(TokenKind::Id, &login.resource, "salt")
+            expected(TokenKind::ID, &login.resource, "salt")
         );
     }
 
@@ -265,14 +272,14 @@ mod tests {
         assert_eq!(form["resource_id"], target.input.uuid);
         assert_eq!(form["app"], "my app ✓");
         assert_eq!(form["context_app"], "my app ✓");
-        assert_eq!(form["token"], expected(TokenKind::Id, &target, "salt"));
+        assert_eq!(form["token"], expected(TokenKind::ID, &target, "salt"));
         assert_eq!(
             form["resource_token"],
-            expected(TokenKind::Resource, &target, "salt")
+            expected(RESOURCE_TOKEN, &target, "salt")
         );
         assert_eq!(
             form["user_scoped_resource_token"],
-            expected(TokenKind::UserScoped, &target, "salt")
+            expected(USER_SCOPED_TOKEN, &target, "salt")
         );
     }
 
@@ -300,7 +307,7 @@ mod tests {
         );
         assert_eq!(
             query["token"],
-            expected(TokenKind::Id, &resource("res-1"), "salt")
+            expected(TokenKind::ID, &resource("res-1"), "salt")
         );
         assert_eq!(query["app"], "my app ✓");
     }
@@ -319,9 +326,9 @@ mod tests {
     fn only_the_chosen_kinds_are_valid() {
         let valid = form_of(login(TokenMint::Valid, Vec::new()));
         let kinds = [
-            (TokenKind::Id, "token"),
-            (TokenKind::Resource, "resource_token"),
-            (TokenKind::UserScoped, "user_scoped_resource_token"),
+            (TokenKind::ID, "token"),
+            (RESOURCE_TOKEN, "resource_token"),
+            (USER_SCOPED_TOKEN, "user_scoped_resource_token"),
         ];
         for (kind, field) in kinds {
             let alone = form_of(login(TokenMint::Valid, vec![kind]));
@@ -341,10 +348,10 @@ mod tests {
         login.minted_for = other();
         let form = form_of(login);
         assert_eq!(form["id"], "res-1");
-        assert_eq!(form["token"], expected(TokenKind::Id, &other(), "salt"));
+        assert_eq!(form["token"], expected(TokenKind::ID, &other(), "salt"));
         assert_eq!(
             form["resource_token"],
-            expected(TokenKind::Resource, &other(), "salt")
+            expected(RESOURCE_TOKEN, &other(), "salt")
         );
     }
 

@@ -55,15 +55,6 @@ pub(crate) fn now() -> i64 {
         .map_or(0, |elapsed| elapsed.as_secs() as i64)
 }
 
-fn kind_name(kind: TokenKind) -> &'static str {
-    match kind {
-        TokenKind::Id => "id token (sha1 of id)",
-        TokenKind::Resource => "resource token (sha1 of uuid)",
-        TokenKind::UserScoped => "user-scoped resource token (sha256)",
-        TokenKind::Sha256 => "sha256 token",
-    }
-}
-
 /// Sends a login and follows it like a browser; `None` when the manifest has no single sign-on.
 pub(crate) async fn visit(
     dialect: &dyn Dialect,
@@ -376,9 +367,9 @@ impl Suite<'_> {
                 .as_ref()
                 .is_ok_and(|first| refusal.refuses(first, visit.opened_session()));
             if !refused && matches!(&visit.last, Ok(page) if page.status == 200) {
-                honoured.push(kind_name(*kind));
+                honoured.push(kind.name());
             } else {
-                ignored.push(kind_name(*kind));
+                ignored.push(kind.name());
             }
         }
         let every_kind_required = self.dialect.expectations().sso_every_token_kind_required;

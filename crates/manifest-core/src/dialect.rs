@@ -92,24 +92,36 @@ pub enum TokenMint {
     Forged,
 }
 
-/// The token kinds a platform can send (Heroku sends three at once).
+/// A kind of token a platform's logins carry (Heroku sends three at once). A dialect declares
+/// its own kinds beside [`TokenKind::ID`], which every platform so far sends; the engine only
+/// names them and knows which are minted from the platform's uuid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TokenKind {
-    /// `sha1(id:salt:timestamp)`.
-    Id,
-    /// `sha1(uuid:salt:timestamp)` (Heroku `resource_token`).
-    Resource,
-    /// `sha256(uuid:salt:timestamp:user_id:email)` (Heroku `user_scoped_resource_token`).
-    UserScoped,
-    /// Bitrise's `"sha256-" + sha256(slug:secret:timestamp)`.
-    Sha256,
+pub struct TokenKind {
+    name: &'static str,
+    minted_from_uuid: bool,
 }
 
 impl TokenKind {
+    /// `sha1(id:salt:timestamp)`, the token of the resource's id.
+    pub const ID: TokenKind = TokenKind::new("id token (sha1 of id)", false);
+
+    /// A kind named as reports name it, e.g. `resource token (sha1 of uuid)`.
+    pub const fn new(name: &'static str, minted_from_uuid: bool) -> Self {
+        Self {
+            name,
+            minted_from_uuid,
+        }
+    }
+
+    /// How reports and messages name the kind.
+    pub fn name(self) -> &'static str {
+        self.name
+    }
+
     /// Whether the token is minted from the platform's id of the resource (the uuid), which a
     /// resource known only by the provider's id lacks.
     pub fn minted_from_uuid(self) -> bool {
-        matches!(self, TokenKind::Resource | TokenKind::UserScoped)
+        self.minted_from_uuid
     }
 }
 
@@ -360,6 +372,9 @@ mod tests {
         }
     }
 
+    const BY_UUID: TokenKind = TokenKind::new("token of the uuid", true);
+    const OTHER: TokenKind = TokenKind::new("another token", false);
+
     fn login(mint: TokenMint, only: Vec<TokenKind>) -> SsoLogin {
         SsoLogin {
             resource: resource(),
@@ -411,7 +426,7 @@ mod tests {
     #[test]
     fn valid_logins_use_the_shared_salt_for_every_kind() {
         let login = login(TokenMint::Valid, Vec::new());
-        for kind in [TokenKind::Id, TokenKind::Resource, TokenKind::UserScoped] {
+        for kind in [TokenKind::ID, BY_UUID, OTHER] {
             assert_eq!(login.salt_for(kind, "salt"), "salt", "{kind:?}");
         }
     }
@@ -419,18 +434,18 @@ mod tests {
     #[test]
     fn forged_logins_use_another_salt_for_every_kind() {
         let forged = login(TokenMint::Forged, Vec::new());
-        for kind in [TokenKind::Id, TokenKind::Resource, TokenKind::Sha256] {
+        for kind in [TokenKind::ID, BY_UUID, OTHER] {
             assert_eq!(forged.salt_for(kind, "salt"), "salt-forged", "{kind:?}");
         }
-        let chosen = login(TokenMint::Forged, vec![TokenKind::Id]);
-        assert_eq!(chosen.salt_for(TokenKind::Id, "salt"), "salt-forged");
+        let chosen = login(TokenMint::Forged, vec![TokenKind::ID]);
+        assert_eq!(chosen.salt_for(TokenKind::ID, "salt"), "salt-forged");
     }
 
     #[test]
     fn only_the_chosen_kinds_get_the_shared_salt() {
-        let login = login(TokenMint::Valid, vec![TokenKind::Resource]);
-        assert_eq!(login.salt_for(TokenKind::Resource, "salt"), "salt");
-        assert_eq!(login.salt_for(TokenKind::Id, "salt"), "salt-forged");
-        assert_eq!(login.salt_for(TokenKind::UserScoped, "salt"), "salt-forged");
+        let login = login(TokenMint::Valid, vec![BY_UUID]);
+        assert_eq!(login.salt_for(BY_UUID, "salt"), "salt");
+        assert_eq!(login.salt_for(TokenKind::ID, "salt"), "salt-forged");
+        assert_eq!(login.salt_for(OTHER, "salt"), "salt-forged");
     }
 }

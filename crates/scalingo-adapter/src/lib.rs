@@ -81,7 +81,7 @@ static EXPECTATIONS: Expectations = Expectations {
         statuses: &[401, 403],
         redirect_without_session: true,
     },
-    sso_token_kinds: &[TokenKind::Id],
+    sso_token_kinds: &[TokenKind::ID],
     sso_every_token_kind_required: false,
     sso_page_markers: &[],
     log_drain_schemes: &["http", "https"],
@@ -202,7 +202,7 @@ mod tests {
         assert_eq!(expectations.sso_window, Duration::from_secs(300));
         assert_eq!(expectations.sso_refusal.statuses, [401, 403]);
         assert!(expectations.sso_refusal.redirect_without_session);
-        assert_eq!(expectations.sso_token_kinds, [TokenKind::Id]);
+        assert_eq!(expectations.sso_token_kinds, [TokenKind::ID]);
         assert!(expectations.sso_page_markers.is_empty());
         assert_eq!(
             (

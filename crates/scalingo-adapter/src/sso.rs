@@ -18,7 +18,7 @@ pub fn sso_token(resource_id: &str, salt: &str, timestamp: i64) -> String {
 pub(crate) fn request(ctx: &Ctx, login: &SsoLogin) -> Option<HttpRequest> {
     let salt = ctx.manifest.sso_salt.as_ref()?.expose();
     let mut url = ctx.endpoints.sso_url.clone()?;
-    let salt = login.salt_for(TokenKind::Id, salt);
+    let salt = login.salt_for(TokenKind::ID, salt);
     let token = sso_token(&login.minted_for.id, &salt, login.timestamp);
     url.query_pairs_mut()
         .append_pair("id", &login.resource.id)
@@ -128,9 +128,12 @@ mod tests {
         let forged = token_of(&request(&ctx, &login(TokenMint::Forged, Vec::new())).unwrap());
         assert_ne!(valid, forged);
         assert_eq!(valid.len(), forged.len());
-        let other_kind = login(TokenMint::Valid, vec![TokenKind::Resource]);
+        let other_kind = login(
+            TokenMint::Valid,
+            vec![TokenKind::new("another token", true)],
+        );
         assert_eq!(token_of(&request(&ctx, &other_kind).unwrap()), forged);
-        let id_kind = login(TokenMint::Valid, vec![TokenKind::Id]);
+        let id_kind = login(TokenMint::Valid, vec![TokenKind::ID]);
         assert_eq!(token_of(&request(&ctx, &id_kind).unwrap()), valid);
     }
 
