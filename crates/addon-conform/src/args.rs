@@ -16,8 +16,7 @@ use url::Url;
 #[command(
     name = "addon-conform",
     version,
-    about = "Tests whether an add-on provider speaks a PaaS marketplace's provisioning protocol \
-             (Heroku, Scalingo, Bitrise)",
+    about = "Tests whether an add-on provider speaks a PaaS marketplace's provisioning protocol",
     max_term_width = 100
 )]
 pub struct Cli {
@@ -105,7 +104,8 @@ pub struct InitArgs {
     /// Where to write it [default: the platform's manifest file name].
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// How single sign-on reaches the provider (Heroku: `post` to an `sso_url`, or legacy `get`).
+    /// How single sign-on reaches the provider, where the platform has two ways (`post` to an
+    /// `sso_url`, or the legacy `get`).
     #[arg(long, value_enum)]
     pub sso: Option<SsoArg>,
     /// Overwrite an existing file (its password and salt are replaced).
@@ -165,8 +165,8 @@ pub struct TestArgs {
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub timeout: Option<Duration>,
     /// Deadline for the whole run, in seconds [default: 12 request deadlines per case, plus one
-    /// asynchronous wait: 6 minutes on Heroku]; the run then cleans up and reports which checks
-    /// did not finish.
+    /// asynchronous wait: 6 minutes with 25 s requests]; the run then cleans up and reports
+    /// which checks did not finish.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub max_duration: Option<Duration>,
     /// The report format: text for people, the JSON report, JUnit XML, or an HTML page.
@@ -191,7 +191,7 @@ pub struct TestArgs {
     /// Run the checks that need a resource against this existing resource id.
     #[arg(long, value_name = "ID")]
     pub resource: Option<String>,
-    /// The platform's id of the --resource (Heroku's uuid), which logins carry [default: the
+    /// The platform's id of the --resource (its uuid), which logins carry [default: the
     /// one the ledger recorded for it; without one, the token kinds minted from it are not
     /// tested].
     #[arg(long, value_name = "UUID", requires = "resource")]
@@ -199,7 +199,7 @@ pub struct TestArgs {
     /// How old an SSO timestamp may be, in seconds, instead of the platform's window.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub sso_window: Option<Duration>,
-    /// Also run the legacy SSO checks (Heroku nav-data cookie and header).
+    /// Also run the legacy SSO checks (the cookie and header of the platform's legacy login page).
     #[arg(long)]
     pub legacy_sso: bool,
     /// Record what the run provisions here, so a run killed before its own cleanup can be
@@ -264,7 +264,7 @@ pub struct SsoArgs {
     pub environment: Environment,
     /// The provider's id of the resource to sign in to.
     pub id: String,
-    /// The platform's id of the resource (Heroku's `uuid`) [default: the one the ledger
+    /// The platform's id of the resource (its `uuid`) [default: the one the ledger
     /// recorded for ID; without one, the login carries only what does not need it].
     #[arg(long)]
     pub uuid: Option<String>,
@@ -473,9 +473,17 @@ pub struct ExplainArgs {
     pub check: String,
 }
 
+/// The platform a command serves when none is named: the registry's first.
+fn first_platform() -> Platform {
+    dialects::platforms()
+        .next()
+        .expect("the registry lists at least one platform")
+}
+
 #[derive(Debug, Args)]
 pub struct ServeReferenceArgs {
-    #[arg(long, value_parser = platform_parser(), default_value = "heroku")]
+    /// The platform whose protocol the add-on speaks.
+    #[arg(long, value_parser = platform_parser(), default_value_t = first_platform())]
     pub platform: Platform,
     /// The loopback port to listen on (0: any free port).
     #[arg(long, default_value_t = 0)]

@@ -681,9 +681,9 @@ mod tests {
     fn curl_never_shows_the_password() {
         let request = HttpRequest::new(
             Method::Post,
-            "http://127.0.0.1:1/heroku/resources".parse().unwrap(),
+            "http://127.0.0.1:1/resources".parse().unwrap(),
         )
-        .header("Accept", "application/vnd.heroku-addons+json; version=3")
+        .header("Accept", "application/json")
         .json(json!({"uuid": "u-1", "note": "it's s3cret-pass", "log_drain_token": "t-123"}))
         .credentials(Credentials::Basic {
             username: "myaddon".into(),
@@ -699,10 +699,7 @@ mod tests {
             ),
             "{curl}"
         );
-        assert!(
-            curl.ends_with("http://127.0.0.1:1/heroku/resources"),
-            "{curl}"
-        );
+        assert!(curl.ends_with("http://127.0.0.1:1/resources"), "{curl}");
     }
 
     #[test]
@@ -760,7 +757,7 @@ mod tests {
             username: "myaddon".into(),
             password: Secret::new("s3cret-pass"),
         };
-        let url: url::Url = "http://127.0.0.1:1/heroku/resources".parse().unwrap();
+        let url: url::Url = "http://127.0.0.1:1/resources".parse().unwrap();
         let mut shown = Vec::new();
         for forgery in real.forgeries() {
             let mut request = HttpRequest::new(Method::Delete, url.clone());

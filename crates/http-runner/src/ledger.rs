@@ -876,8 +876,8 @@ mod tests {
 
     fn scope() -> Scope {
         Scope {
-            platform: Platform::new("heroku"),
-            target: Url::parse("http://127.0.0.1:4567/heroku/resources").unwrap(),
+            platform: Platform::new("example"),
+            target: Url::parse("http://127.0.0.1:4567/resources").unwrap(),
             manifest_path: Some(PathBuf::from("/srv/addon/addon-manifest.json")),
             environment: Environment::Test,
         }
@@ -897,7 +897,7 @@ mod tests {
         let ledger = Ledger::in_memory().unwrap();
         let id = ledger.begin(&scope(), &input("u-1")).unwrap();
         let entry = ledger.entry(id).unwrap().unwrap();
-        assert_eq!(entry.platform, Platform::new("heroku"));
+        assert_eq!(entry.platform, Platform::new("example"));
         assert_eq!(entry.target, scope().target);
         assert_eq!(
             entry.manifest_path.as_deref(),
@@ -994,7 +994,7 @@ mod tests {
         old.execute(
             "INSERT INTO entries (platform, target, manifest_path, environment, uuid, app_slug, \
              input, resource_id, plan, state, created_at, updated_at) \
-             VALUES ('heroku', ?1, NULL, 'test', 'u-1', 'slug-u-1', ?2, 'res-1', 'test', 'live', 1, 1)",
+             VALUES ('example', ?1, NULL, 'test', 'u-1', 'slug-u-1', ?2, 'res-1', 'test', 'live', 1, 1)",
             params![scope().target.as_str(), stored],
         )
         .unwrap();

@@ -86,13 +86,13 @@ pub struct RunOptions {
     pub cases: u32,
     /// Run the checks that need a resource against this id instead of provisioning one.
     pub resource: Option<String>,
-    /// The platform's id of `resource` (Heroku's uuid), which logins carry. `None`: the one
+    /// The platform's id of `resource` (its uuid), which logins carry. `None`: the one
     /// the ledger recorded for that resource, if any; without one, the token kinds minted from
     /// it are not tested.
     pub resource_uuid: Option<String>,
     /// Overrides the platform's SSO timestamp window.
     pub sso_window: Option<Duration>,
-    /// Also run the legacy SSO checks (Heroku nav-data cookie and header).
+    /// Also run the legacy SSO checks (the cookie and header of the platform's legacy login page).
     pub legacy_sso: bool,
     /// Where to record what the run provisions, so that a run killed before its own cleanup
     /// can be cleaned up later ([`cleanup_leftovers`]). `None`: a ledger in memory, gone with
@@ -459,19 +459,19 @@ mod tests {
 
     #[test]
     fn the_default_run_deadline_is_minutes_and_grows_with_the_cases() {
-        let heroku = Duration::from_secs(25);
+        let request_deadline = Duration::from_secs(25);
         let wait = ASYNC_PROVISION_WAIT;
         assert_eq!(
-            default_max_duration(heroku, wait, 1),
+            default_max_duration(request_deadline, wait, 1),
             Duration::from_secs(6 * 60)
         );
         assert_eq!(
-            default_max_duration(heroku, wait, 0),
-            default_max_duration(heroku, wait, 1),
+            default_max_duration(request_deadline, wait, 0),
+            default_max_duration(request_deadline, wait, 1),
             "the generated part runs at least once"
         );
         assert_eq!(
-            default_max_duration(heroku, wait, 3),
+            default_max_duration(request_deadline, wait, 3),
             Duration::from_secs(3 * 12 * 25 + 60)
         );
         assert_eq!(
@@ -499,8 +499,8 @@ mod tests {
         let mut record = RunRecord::new(
             Ledger::in_memory().unwrap(),
             Scope {
-                platform: Platform::new("heroku"),
-                target: "http://127.0.0.1:1/heroku/resources".parse().unwrap(),
+                platform: Platform::new("example"),
+                target: "http://127.0.0.1:1/resources".parse().unwrap(),
                 manifest_path: None,
                 environment: Environment::Test,
             },

@@ -2109,7 +2109,7 @@ mod tests {
     #[test]
     fn steps_read_as_json() {
         let reproduction = Reproduction {
-            platform: Platform::new("heroku"),
+            platform: Platform::new("example"),
             seed: 7,
             steps: vec![
                 provision(Slot::A),
@@ -2137,7 +2137,7 @@ mod tests {
         assert_eq!(
             json,
             serde_json::json!({
-                "platform": "heroku",
+                "platform": "example",
                 "seed": 7,
                 "steps": [
                     {"op": "provision", "slot": "A", "plan": "test"},
