@@ -16,6 +16,7 @@ static REGISTRY: &[&Provider] = &[
     &heroku_adapter::REFERENCE,
     &scalingo_adapter::REFERENCE,
     &bitrise_adapter::REFERENCE,
+    &clevercloud_adapter::REFERENCE,
 ];
 
 static DIALECTS: LazyLock<Vec<&'static dyn Dialect>> =
