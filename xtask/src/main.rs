@@ -26,8 +26,8 @@ const USAGE: &str = "\
 usage: cargo xtask TASK
 
 tasks:
-  conformance [--seed N]   run the suite against the reference add-on of every platform (Heroku
-                           with POST and GET single sign-on, Scalingo, Bitrise), correct and
+  conformance [--seed N]   run the suite against the reference add-on of every registered
+                           platform (with each of its single sign-on transports), correct and
                            with every fault; fail unless the correct add-on passes every check
                            and each fault is caught by the checks meant for it and by no other.
                            The matrix is also written to conformance-matrix.json in cargo's

@@ -2,9 +2,9 @@
 //! per-platform binaries, `cargo xtask` and every test that needs "all platforms" read it here,
 //! so a platform added to [`REGISTRY`] is run, documented and tested everywhere at once.
 
-use manifest_core::capability::has_all;
 use std::sync::LazyLock;
 
+use manifest_core::capability::has_all;
 use manifest_core::{Capability, Dialect, Platform, Recognition};
 use reference_kit::Provider;
 
